@@ -1,0 +1,68 @@
+# Thin wrapper over CMake. `make demo` runs the main job, `make test` runs every test.
+# Both install what they need first (apt packages), so they work on a fresh Debian machine.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+FUZZ_SECONDS ?= 20
+DEMO_NAME  ?= demo-$(shell date +%s)-$$$$
+
+APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test test-c test-asan test-fuzz demo bench abi-baseline clean
+
+all: build
+
+# Installs missing tools only (cheap when everything is present).
+deps:
+	@missing=""; \
+	for t in cmake cc clang doxygen abidw abidiff python3; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing="$$missing libclang-rt"; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing (missing:$$missing)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Everything: build + docs (warnings are errors), C tests, ABI/doc sync checks, the same C suite
+# under ASan+UBSan, and a libFuzzer smoke run of the header validator.
+test: build test-c test-asan test-fuzz
+	@echo "make test: all suites passed"
+
+test-c: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSHMHUB_SANITIZE=ON -DSHMHUB_DOCS=OFF
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j$(JOBS) -R 'unit_|cli_'
+
+test-fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DSHMHUB_FUZZ=ON -DSHMHUB_DOCS=OFF -DBUILD_TESTING=OFF
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_validate
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BUILD)
+
+# The main job (until the live demo lands): one process creates a segment and fills two arrays,
+# another opens it by name and prints what it sees, then removes it.
+demo: build
+	@name=$(DEMO_NAME); \
+	trap "$(BUILD)/shmhub unlink $$name >/dev/null 2>&1 || true" EXIT INT TERM; \
+	$(BUILD)/example_producer $$name && \
+	$(BUILD)/shmhub info $$name && \
+	$(BUILD)/example_consumer $$name --unlink
+
+bench: build
+	$(BUILD)/bench_open
+	$(BUILD)/bench_create
+
+# Regenerates the checked-in ABI baseline and symbol list after an intended, compatible change.
+abi-baseline: build
+	bash tests/abi/abi_tool.sh baseline . $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,173 @@
+/* Private to libshmhub: the v1 segment layout (docs/layout.md) and helpers shared by src/ files.
+ * Nothing here is exported; every function is named shmhub__x and has hidden visibility. */
+#ifndef SHMHUB_INTERNAL_H
+#define SHMHUB_INTERNAL_H
+
+#include "shmhub.h"
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SHMHUB__HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- layout v1 (every byte documented in docs/layout.md) ------------------------------------ */
+
+#define SHMHUB__MAGIC "SHMHUB\0\x1a"      /* 8 bytes */
+#define SHMHUB__ENDIAN_TAG 0x01020304u
+#define SHMHUB__DIR_OFFSET 256u           /* array directory starts here */
+#define SHMHUB__ENTRY_SIZE 160u           /* bytes per directory entry */
+#define SHMHUB__READY_OFFSET 192u         /* the ready word's cache line */
+#define SHMHUB__STATE_INIT 0u
+#define SHMHUB__STATE_READY 1u
+
+/* Immutable head (bytes 0..127) followed by the checksum (128..135). */
+typedef struct shmhub__header {
+    char magic[8];            /*   0 */
+    uint32_t layout_major;    /*   8 */
+    uint32_t layout_minor;    /*  12 */
+    uint32_t kind;            /*  16 */
+    uint32_t endian_tag;      /*  20 */
+    uint64_t total_size;      /*  24 */
+    uint64_t payload_offset;  /*  32: page-aligned start of array data */
+    uint64_t dir_offset;      /*  40: == SHMHUB__DIR_OFFSET */
+    uint32_t array_count;     /*  48 */
+    uint32_t entry_size;      /*  52: == SHMHUB__ENTRY_SIZE */
+    uint32_t creator_pid;     /*  56 */
+    uint32_t creator_uid;     /*  60 */
+    int64_t created_ns;       /*  64 */
+    uint32_t page_size;       /*  72 */
+    uint32_t ptr_size;        /*  76: sizeof(void *) of the creator (8) */
+    uint64_t ext_offset;      /*  80: kind-specific immutable descriptor (0 if none) */
+    uint64_t ext_size;        /*  88 */
+    uint64_t control_offset;  /*  96: kind-specific mutable control area, 64-aligned (0 if none) */
+    uint64_t control_size;    /* 104 */
+    uint64_t immutable_end;   /* 112: end of the checksummed region (dir + ext) */
+    uint64_t reserved0;       /* 120: 0 */
+    uint64_t checksum;        /* 128: FNV-1a 64 of [0,128) ++ [256, immutable_end) */
+    uint8_t reserved1[56];    /* 136..191: 0 */
+    uint32_t state;           /* 192: ready word (futex), own cache line, mutable */
+    uint32_t reserved2[15];   /* 196..255 */
+} shmhub__header;
+
+typedef struct shmhub__entry {
+    char name[64];            /*   0: NUL-terminated, NUL-padded */
+    uint32_t dtype;           /*  64 */
+    uint32_t ndim;            /*  68 */
+    uint64_t offset;          /*  72: from segment start, 64-aligned */
+    uint64_t nbytes;          /*  80 */
+    uint64_t shape[8];        /*  88..151 */
+    uint64_t reserved;        /* 152: 0 */
+} shmhub__entry;
+
+_Static_assert(sizeof(shmhub__header) == 256, "header is 256 bytes");
+_Static_assert(sizeof(shmhub__entry) == SHMHUB__ENTRY_SIZE, "entry is 160 bytes");
+
+/* ---- handles ---------------------------------------------------------------------------------- */
+
+struct shmhub_array {
+    const struct shmhub_segment *seg;
+    char name[SHMHUB_MAX_ARRAY_NAME + 1];
+    shmhub_dtype dtype;
+    uint32_t ndim;
+    uint64_t shape[SHMHUB_MAX_NDIM];
+    uint64_t size;
+    uint64_t offset;
+    uint64_t nbytes;
+    void *data;
+};
+
+struct shmhub_segment {
+    char name[SHMHUB_MAX_NAME + 1];
+    char path[PATH_MAX];
+    unsigned char *base;
+    size_t size;
+    uint32_t kind;
+    uint32_t layout_version;
+    int read_only;
+    int unlink_on_close;
+    char *dir;                /* owned copy of the directory used, NULL for POSIX shm */
+    uint32_t creator_pid, creator_uid;
+    int64_t created_ns;
+    size_t narrays;
+    struct shmhub_array *arrays; /* private, validated copy of the directory */
+    uint64_t ext_offset, ext_size, control_offset, control_size;
+};
+
+typedef struct shmhub__array_spec {
+    char name[SHMHUB_MAX_ARRAY_NAME + 1];
+    shmhub_dtype dtype;
+    uint32_t ndim;
+    uint64_t shape[SHMHUB_MAX_NDIM];
+    uint64_t nbytes;
+} shmhub__array_spec;
+
+struct shmhub_layout {
+    size_t count, cap;
+    shmhub__array_spec *specs;
+};
+
+/* ---- options ------------------------------------------------------------------------------- */
+typedef struct shmhub__opts {
+    uint32_t mode;
+    const char *dir;
+    uint32_t flags;
+    int64_t open_timeout_ns;
+} shmhub__opts;
+
+SHMHUB__HIDDEN shmhub_status shmhub__read_opts(const shmhub_segment_opts *in, shmhub__opts *out,
+                                               const char *name);
+
+/* ---- errors (error.c) --------------------------------------------------------------------- */
+SHMHUB__HIDDEN shmhub_status shmhub__fail(shmhub_status st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+SHMHUB__HIDDEN shmhub_status shmhub__fail_errno(int err, const char *what, const char *name);
+SHMHUB__HIDDEN shmhub_status shmhub__status_from_errno(int err);
+
+/* ---- names and files (segment.c) ------------------------------------------------------------ */
+SHMHUB__HIDDEN int shmhub__name_check(const char *name, size_t max, size_t *pos);
+SHMHUB__HIDDEN shmhub_status shmhub__check_name(const char *name, const char *what, size_t max);
+SHMHUB__HIDDEN const char *shmhub__default_dir(const char *dir); /* NULL means POSIX shm */
+SHMHUB__HIDDEN shmhub_status shmhub__path(const char *name, const char *dir, char *buf, size_t n);
+
+/* ---- generic segment creation for any kind (segment.c) -------------------------------------- */
+typedef struct shmhub__create_req {
+    uint32_t kind;
+    const shmhub_layout *layout;   /* may be NULL: no arrays */
+    const void *ext;               /* kind-specific immutable bytes, copied after the directory */
+    uint64_t ext_size;
+    uint64_t control_size;         /* mutable control area (zeroed), 64-aligned, before payload */
+} shmhub__create_req;
+
+SHMHUB__HIDDEN shmhub_status shmhub__segment_create(const char *name, const shmhub__create_req *req,
+                                                    const shmhub_segment_opts *opts,
+                                                    shmhub_segment **out);
+/* Opens and validates; expected_kind 0 accepts any kind. */
+SHMHUB__HIDDEN shmhub_status shmhub__segment_open(const char *name, uint32_t expected_kind,
+                                                  const shmhub_segment_opts *opts,
+                                                  shmhub_segment **out);
+
+/* Validates a complete segment image of `size` bytes (the header's state must be READY).
+ * On success fills `seg`'s metadata and array table (data pointers relative to `base`).
+ * Pure function over memory: this is what the fuzzer drives. */
+SHMHUB__HIDDEN shmhub_status shmhub__validate(const unsigned char *base, size_t size,
+                                              const char *name, shmhub_segment *seg);
+SHMHUB__HIDDEN uint64_t shmhub__checksum(const unsigned char *base, uint64_t immutable_end);
+
+/* ---- arrays and layouts (array.c) ------------------------------------------------------------ */
+SHMHUB__HIDDEN int shmhub__array_name_ok(const char *name);
+SHMHUB__HIDDEN shmhub_status shmhub__nbytes(shmhub_dtype dtype, uint32_t ndim, const uint64_t *shape,
+                                            uint64_t *nbytes, uint64_t *count);
+
+/* ---- sync (sync.c) --------------------------------------------------------------------------- */
+SHMHUB__HIDDEN int64_t shmhub__now_ns(int clock_id);
+/* Waits while *word == expected, up to timeout_ns (<0 forever). Returns 0 when woken or the value
+ * changed, ETIMEDOUT on timeout, EINTR on signal. */
+SHMHUB__HIDDEN int shmhub__futex_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
+SHMHUB__HIDDEN void shmhub__futex_wake_all(_Atomic uint32_t *word);
+SHMHUB__HIDDEN int shmhub__pid_alive(int64_t pid);
+
+static inline uint64_t shmhub__align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+#endif
