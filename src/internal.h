@@ -87,6 +87,7 @@ struct shmhub_segment {
     uint32_t layout_version;
     int read_only;
     int unlink_on_close;
+    uint64_t file_dev, file_ino; /* identity of the file this handle created (unlink on close) */
     char *dir;                /* owned copy of the directory used, NULL for POSIX shm */
     uint32_t creator_pid, creator_uid;
     int64_t created_ns;

@@ -66,6 +66,9 @@ shmhub_status shmhub__read_opts(const shmhub_segment_opts *in, shmhub__opts *out
     if (HAS_FIELD(in, dir)) out->dir = in->dir;
     if (HAS_FIELD(in, flags)) out->flags = in->flags;
     if (HAS_FIELD(in, open_timeout_ns)) out->open_timeout_ns = in->open_timeout_ns;
+    if (HAS_FIELD(in, reserved) && in->reserved != 0)
+        return shmhub__fail(SHMHUB_E_INVALID, "segment '%s': options field 'reserved' must be 0",
+                            name);
     if (out->mode & ~07777u)
         return shmhub__fail(SHMHUB_E_INVALID, "segment '%s': invalid file mode %o", name, out->mode);
     if (out->flags & ~(SHMHUB_UNLINK_ON_CLOSE | SHMHUB_READ_ONLY | SHMHUB_PREFAULT |
@@ -157,6 +160,22 @@ uint64_t shmhub__checksum(const unsigned char *base, uint64_t immutable_end) {
 }
 
 #define CORRUPT(...) shmhub__fail(SHMHUB_E_CORRUPT, __VA_ARGS__)
+
+static int cmp_array_names(const void *a, const void *b) {
+    return strcmp((*(const shmhub_array *const *)a)->name, (*(const shmhub_array *const *)b)->name);
+}
+
+/* O(n log n): sort pointers by name and compare neighbours. Returns -1 when out of memory. */
+static int has_duplicate_names(const shmhub_array *arrays, size_t n) {
+    const shmhub_array **p = malloc(n * sizeof *p);
+    if (!p) return -1;
+    for (size_t i = 0; i < n; i++) p[i] = &arrays[i];
+    qsort(p, n, sizeof *p, cmp_array_names);
+    int dup = 0;
+    for (size_t i = 1; i < n && !dup; i++) dup = strcmp(p[i - 1]->name, p[i]->name) == 0;
+    free(p);
+    return dup;
+}
 
 shmhub_status shmhub__validate(const unsigned char *base, size_t size, const char *name,
                                shmhub_segment *seg) {
@@ -262,6 +281,12 @@ shmhub_status shmhub__validate(const unsigned char *base, size_t size, const cha
         a->data = (void *)(base + e->offset);
         prev_end = e->offset + e->nbytes;
     }
+    int dup = h->array_count > 1 ? has_duplicate_names(arrays, h->array_count) : 0;
+    if (dup) {
+        free(arrays);
+        return dup < 0 ? shmhub__fail(SHMHUB_E_NO_MEMORY, "segment '%s': out of memory", name)
+                       : CORRUPT("segment '%s': two arrays share a name", name);
+    }
     seg->arrays = arrays;
     seg->narrays = h->array_count;
     seg->kind = h->kind;
@@ -363,12 +388,19 @@ shmhub_status shmhub__segment_create(const char *name, const shmhub__create_req 
     int err = 0;
     if (fchmod(fd, (mode_t)o.mode) != 0) {
         err = errno, what = "fchmod";
+    } else if (ftruncate(fd, (off_t)total) != 0) {
+        /* Sized in one step first, so openers only ever see 0 bytes or the final size. */
+        err = errno, what = "ftruncate";
     } else if ((err = posix_fallocate(fd, 0, (off_t)total)) != 0) {
         /* Filesystems without fallocate (some hugetlbfs setups): size it, without the guarantee. */
-        if ((err == EOPNOTSUPP || err == EINVAL) && ftruncate(fd, (off_t)total) == 0) err = 0;
+        if (err == EOPNOTSUPP || err == EINVAL) err = 0;
         else what = "cannot reserve memory";
     }
+    struct stat sb;
+    if (!err && fstat(fd, &sb) != 0) err = errno, what = "fstat";
     if (!err) {
+        seg->file_dev = (uint64_t)sb.st_dev;
+        seg->file_ino = (uint64_t)sb.st_ino;
         void *p = mmap(NULL, (size_t)total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (p == MAP_FAILED) err = errno, what = "mmap";
         else seg->base = p, seg->size = (size_t)total;
@@ -569,7 +601,12 @@ SHMHUB_API shmhub_status shmhub_segment_open(const char *name, const shmhub_segm
 
 SHMHUB_API void shmhub_segment_close(shmhub_segment *seg) {
     if (!seg) return;
-    if (seg->unlink_on_close) unlink_file(seg->name, seg->dir, seg->path);
+    /* Only if the name still refers to the file this handle created: a segment re-created under
+     * the same name after an unlink belongs to someone else. */
+    struct stat sb;
+    if (seg->unlink_on_close && stat(seg->path, &sb) == 0 && (uint64_t)sb.st_dev == seg->file_dev &&
+        (uint64_t)sb.st_ino == seg->file_ino)
+        unlink_file(seg->name, seg->dir, seg->path);
     free_handle(seg);
 }
 

@@ -1,0 +1,78 @@
+/* Writes the seed corpus for fuzz_validate: real segment images made by the library itself.
+ * Usage: make_corpus OUTDIR (the committed files in tests/fuzz/corpus/ came from this). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shmhub.h"
+
+static int emit(const char *outdir, const char *file, shmhub_layout *l) {
+    char tmpl[] = "/tmp/shmhub-corpus.XXXXXX";
+    if (!mkdtemp(tmpl)) return 1;
+    shmhub_segment_opts o = SHMHUB_SEGMENT_OPTS_INIT;
+    o.dir = tmpl;
+    shmhub_segment *s = NULL;
+    if (shmhub_segment_create("seed", l, &o, &s) != SHMHUB_OK) {
+        fprintf(stderr, "%s: %s\n", file, shmhub_last_error());
+        return 1;
+    }
+    /* some non-zero data, deterministic */
+    for (size_t i = 0; i < shmhub_segment_array_count(s); i++) {
+        const shmhub_array *a = NULL;
+        shmhub_segment_array_at(s, i, &a);
+        unsigned char *p = shmhub_array_data(a);
+        for (uint64_t j = 0; j < shmhub_array_nbytes(a); j++) p[j] = (unsigned char)(j * 31 + i);
+    }
+    char src[512], dst[1024];
+    snprintf(src, sizeof src, "%s", shmhub_segment_path(s));
+    snprintf(dst, sizeof dst, "%s/%s", outdir, file);
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+    int rc = !in || !out;
+    char buf[4096];
+    size_t n;
+    while (!rc && (n = fread(buf, 1, sizeof buf, in)) > 0) rc = fwrite(buf, 1, n, out) != n;
+    if (in) fclose(in);
+    if (out) fclose(out);
+    shmhub_segment_close(s);
+    shmhub_unlink_in("seed", tmpl);
+    rmdir(tmpl);
+    shmhub_layout_free(l);
+    printf("%s\n", dst);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+        return 2;
+    }
+    int rc = 0;
+    shmhub_layout *l;
+
+    shmhub_layout_new(&l);
+    uint64_t four[1] = {4};
+    shmhub_layout_add(l, "x", SHMHUB_DTYPE_FLOAT32, 1, four);
+    rc |= emit(argv[1], "one_array.seg", l);
+
+    shmhub_layout_new(&l);
+    uint64_t v[1] = {16}, m[2] = {2, 3}, w[1] = {5};
+    shmhub_layout_add(l, "bytes", SHMHUB_DTYPE_UINT8, 1, v);
+    shmhub_layout_add(l, "mat", SHMHUB_DTYPE_FLOAT64, 2, m);
+    shmhub_layout_add(l, "i16", SHMHUB_DTYPE_INT16, 1, w);
+    rc |= emit(argv[1], "three_arrays.seg", l);
+
+    shmhub_layout_new(&l);
+    shmhub_layout_add(l, "s", SHMHUB_DTYPE_COMPLEX128, 0, NULL);
+    rc |= emit(argv[1], "scalar.seg", l);
+
+    shmhub_layout_new(&l);
+    rc |= emit(argv[1], "empty_layout.seg", l);
+
+    shmhub_layout_new(&l);
+    uint64_t z[3] = {2, 0, 7}, n8[8] = {1, 2, 1, 2, 1, 2, 1, 2};
+    shmhub_layout_add(l, "zero", SHMHUB_DTYPE_UINT32, 3, z);
+    shmhub_layout_add(l, "eight_dims", SHMHUB_DTYPE_BOOL, 8, n8);
+    rc |= emit(argv[1], "zero_extent_8d.seg", l);
+    return rc;
+}
