@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 DEMO_NAME  ?= demo-$(shell date +%s)-$$$$
 
-APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3
+APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 strace
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build test test-c test-asan test-fuzz demo bench abi-baseline clean
@@ -17,7 +17,7 @@ all: build
 # Installs missing tools only (cheap when everything is present).
 deps:
 	@missing=""; \
-	for t in cmake cc clang doxygen abidw abidiff python3; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	for t in cmake cc clang doxygen abidw abidiff python3 strace; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing="$$missing libclang-rt"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing (missing:$$missing)"; \

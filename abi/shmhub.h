@@ -13,6 +13,7 @@
  * 5. **Layouts**: a builder describing the named arrays of a new segment.
  * 6. **Segments**: create, open, close, unlink, inspect, list.
  * 7. **Arrays**: zero-copy access to the arrays inside an open segment.
+ * 8. **Streams**: a ring of frames with never-torn reads, lossless reads, futex waits and loans.
  *
  * A *segment* named `cam0` is the POSIX shared-memory object `/shmhub.cam0` (on Linux the file
  * `/dev/shm/shmhub.cam0`), or the file `DIR/shmhub.cam0` when a directory is chosen through
@@ -128,7 +129,9 @@ enum shmhub_status_code {
     SHMHUB_E_SIZE = -13,        /**< A buffer size does not match what the call needs. */
     SHMHUB_E_RANGE = -14,       /**< An index is out of range. */
     SHMHUB_E_IO = -15,          /**< Another operating-system error (the message gives errno). */
-    SHMHUB_E_BUSY = -16         /**< The resource is in use. */
+    SHMHUB_E_BUSY = -16,        /**< The resource is in use. */
+    SHMHUB_E_EMPTY = -17,       /**< The stream has no frame yet. */
+    SHMHUB_E_OVERWRITTEN = -18  /**< A zero-copy frame was overwritten while it was in use. */
 };
 
 /**
@@ -555,6 +558,240 @@ SHMHUB_API uint64_t shmhub_array_offset(const shmhub_array *array);
  * @borrowed valid until shmhub_segment_close() on the array's segment. @threadsafe @since 1.0
  */
 SHMHUB_API void *shmhub_array_data(const shmhub_array *array);
+
+/** @} */
+
+/* ============================================================================================== */
+/** @name Streams
+ *  A ring of frames of one dtype and shape: never-torn latest-value reads, lossless sequential
+ *  reads, futex wake-ups, zero-copy loans. Guarantees are described in `docs/streams.md`.
+ *  @{ */
+
+/** @brief An opaque handle to a stream (a segment of kind ::SHMHUB_KIND_STREAM). */
+typedef struct shmhub_stream shmhub_stream;
+
+/** @brief Writer modes (shmhub_stream_opts::writer_mode). */
+enum shmhub_writer_mode_code {
+    SHMHUB_WRITER_SINGLE = 0, /**< One writing process at a time (claimed at its first write; no lock per frame). */
+    SHMHUB_WRITER_MULTI = 1   /**< Several writers, serialised by a robust cross-process lock. */
+};
+
+/** @brief How readers wait for new frames (shmhub_stream_opts::wait_mode). */
+enum shmhub_wait_mode_code {
+    SHMHUB_WAIT_FUTEX = 0,            /**< Sleep on a futex in the mapping (default). */
+    SHMHUB_WAIT_SPIN_THEN_FUTEX = 1,  /**< Spin for shmhub_stream_opts::spin_ns, then sleep. */
+    SHMHUB_WAIT_SPIN = 2              /**< Spin until the timeout (burns a core; lowest latency). */
+};
+
+/** @brief Flag: waits report ::SHMHUB_E_PEER_DEAD when the stream's writer process has died. */
+#define SHMHUB_STREAM_LIVENESS 0x1u
+
+/**
+ * @brief Options for shmhub_stream_create() and shmhub_stream_open(); size-prefixed, append-only.
+ *
+ * slots and writer_mode are fixed at create (open reads them from the segment); wait_mode,
+ * spin_ns, flags and lock_timeout_ns are per handle.
+ */
+typedef struct shmhub_stream_opts {
+    uint32_t size;                       /**< `sizeof(shmhub_stream_opts)` as the caller knows it. */
+    uint32_t slots;                      /**< Frames kept in the ring (create; 2 to 65536, default 8). */
+    uint32_t writer_mode;                /**< A ::shmhub_writer_mode_code (create; default single). */
+    uint32_t wait_mode;                  /**< A ::shmhub_wait_mode_code (default futex). */
+    int64_t spin_ns;                     /**< Spin budget for ::SHMHUB_WAIT_SPIN_THEN_FUTEX (default 50 us). */
+    uint32_t flags;                      /**< ::SHMHUB_STREAM_LIVENESS or 0. */
+    uint32_t reserved;                   /**< Must be 0. */
+    int64_t lock_timeout_ns;             /**< How long a writer waits for the writer lock or claim (default 5 s). */
+    const shmhub_segment_opts *segment;  /**< Segment options (mode, dir, flags, open timeout), or NULL. */
+} shmhub_stream_opts;
+
+/** @brief Default stream options, as shmhub_stream_opts_init() sets them. */
+#define SHMHUB_STREAM_OPTS_INIT                                                                  \
+    { (uint32_t)sizeof(shmhub_stream_opts), 8u, SHMHUB_WRITER_SINGLE, SHMHUB_WAIT_FUTEX,        \
+      INT64_C(50000), 0u, 0u, INT64_C(5000000000), NULL }
+
+/**
+ * @brief Sets @p opts to the defaults (for languages that cannot expand ::SHMHUB_STREAM_OPTS_INIT).
+ * @param opts The struct to fill. @param size `sizeof` it as the caller knows it (at least 8).
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID.
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_opts_init(shmhub_stream_opts *opts, size_t size);
+
+/**
+ * @brief What a read returned; size-prefixed: set @c size before the call, the library fills the
+ * fields that fit.
+ */
+typedef struct shmhub_frame_info {
+    uint32_t size;          /**< `sizeof(shmhub_frame_info)` as the caller knows it. */
+    uint32_t reserved;      /**< 0. */
+    uint64_t seq;           /**< Sequence number of the frame (the first frame is 1). */
+    int64_t timestamp_ns;   /**< Commit time, CLOCK_REALTIME nanoseconds. */
+    uint64_t missed;        /**< Frames skipped since this handle's previous read (overrun). */
+} shmhub_frame_info;
+
+/** @brief A zeroed ::shmhub_frame_info with its size set. */
+#define SHMHUB_FRAME_INFO_INIT { (uint32_t)sizeof(shmhub_frame_info), 0u, 0u, 0, 0u }
+
+/**
+ * @brief Creates a stream of frames of @p dtype and shape @p shape (C order).
+ * @param name Segment name (see shmhub_segment_create()).
+ * @param dtype A valid ::shmhub_dtype. @param ndim 0 to ::SHMHUB_MAX_NDIM.
+ * @param shape @p ndim extents; a frame must hold at least one byte.
+ * @param opts NULL for defaults.
+ * @param[out] out The handle. @owned release with shmhub_stream_close().
+ * @return ::SHMHUB_OK or any error of shmhub_segment_create().
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_create(const char *name, shmhub_dtype dtype, uint32_t ndim,
+                                              const uint64_t *shape, const shmhub_stream_opts *opts,
+                                              shmhub_stream **out);
+
+/**
+ * @brief Opens an existing stream; the handle's cursor starts at the newest committed frame.
+ * @param name The stream's segment name.
+ * @param opts NULL for defaults (slots and writer_mode are read from the segment).
+ * @param[out] out The handle. @owned release with shmhub_stream_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_WRONG_KIND for a segment that is not a stream, or any error of
+ *         shmhub_segment_open().
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_open(const char *name, const shmhub_stream_opts *opts,
+                                            shmhub_stream **out);
+
+/**
+ * @brief Closes a stream handle (abandoning an open loan). NULL is ignored. Never unlinks unless
+ * the segment options said ::SHMHUB_UNLINK_ON_CLOSE.
+ * @since 1.0
+ */
+SHMHUB_API void shmhub_stream_close(shmhub_stream *stream);
+
+/**
+ * @brief Publishes one frame, copied from @p src.
+ * @param stream The stream.
+ * @param src The frame's bytes (C order).
+ * @param nbytes Must equal shmhub_stream_frame_nbytes().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_SIZE, ::SHMHUB_E_READ_ONLY, ::SHMHUB_E_BUSY (another live process
+ *         is the single writer, or a loan is open on this handle), ::SHMHUB_E_TIMEOUT (writer lock).
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_write(shmhub_stream *stream, const void *src, size_t nbytes);
+
+/**
+ * @brief Loans the next frame's memory for writing in place; finish with shmhub_stream_commit()
+ * or shmhub_stream_abandon(). One loan per handle at a time.
+ * @param stream The stream.
+ * @param[out] frame The frame's memory. @borrowed valid until shmhub_stream_commit(),
+ *         shmhub_stream_abandon() or shmhub_stream_close() on @p stream.
+ * @return As shmhub_stream_write().
+ * @note Not thread-safe with other writes on the same handle while the loan is open.
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_loan(shmhub_stream *stream, void **frame);
+
+/**
+ * @brief Publishes the loaned frame. @return ::SHMHUB_OK or ::SHMHUB_E_INVALID (no open loan).
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_commit(shmhub_stream *stream);
+
+/**
+ * @brief Gives the loaned frame back unpublished; the slot it used is marked empty.
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID (no open loan).
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_abandon(shmhub_stream *stream);
+
+/**
+ * @brief Copies the newest committed frame into @p dst; never torn. Sets the handle's cursor to it.
+ * @param stream The stream.
+ * @param dst Where to copy the frame.
+ * @param nbytes Must equal shmhub_stream_frame_nbytes().
+ * @param info NULL, or filled with the frame's sequence number, timestamp and missed count.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_EMPTY (no frame yet), ::SHMHUB_E_SIZE, ::SHMHUB_E_BUSY (the
+ *         writer lapped the reader 1000 times in a row).
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_read_latest(shmhub_stream *stream, void *dst, size_t nbytes,
+                                                   shmhub_frame_info *info);
+
+/**
+ * @brief Lossless read: copies the frame after the handle's cursor, waiting up to @p timeout_ns for
+ * it, and advances the cursor. After an overrun it returns the oldest frame still in the ring
+ * and shmhub_frame_info::missed says how many were lost.
+ * @param stream The stream.
+ * @param dst Where to copy the frame.
+ * @param nbytes Must equal shmhub_stream_frame_nbytes().
+ * @param timeout_ns Nanoseconds to wait (negative: forever; 0: do not wait).
+ * @param info NULL, or filled with the frame's sequence number, timestamp and missed count.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_PEER_DEAD (with ::SHMHUB_STREAM_LIVENESS),
+ *         ::SHMHUB_E_SIZE.
+ * @note The cursor is per handle: not thread-safe with other reads on the same handle.
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_read_next(shmhub_stream *stream, void *dst, size_t nbytes,
+                                                 int64_t timeout_ns, shmhub_frame_info *info);
+
+/**
+ * @brief Waits until a frame newer than the handle's cursor is committed (no copy).
+ * @return ::SHMHUB_OK, ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_PEER_DEAD (with ::SHMHUB_STREAM_LIVENESS).
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_wait(shmhub_stream *stream, int64_t timeout_ns);
+
+/**
+ * @brief Zero-copy read of the newest frame: points @p frame into the ring. The writer may
+ * overwrite it at any time; call shmhub_stream_validate() after computing on it.
+ * @param stream The stream.
+ * @param[out] frame @borrowed valid (as memory) until shmhub_stream_close(); its contents are
+ *         trustworthy only if shmhub_stream_validate() succeeds afterwards.
+ * @param info NULL, or filled with the frame's sequence number and timestamp (keep it for
+ *        shmhub_stream_validate()).
+ * @return ::SHMHUB_OK, ::SHMHUB_E_EMPTY, ::SHMHUB_E_BUSY.
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_peek(shmhub_stream *stream, const void **frame,
+                                            shmhub_frame_info *info);
+
+/**
+ * @brief Checks that the frame described by @p info (from shmhub_stream_peek()) was not
+ * overwritten since. @return ::SHMHUB_OK or ::SHMHUB_E_OVERWRITTEN.
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_validate(const shmhub_stream *stream,
+                                                const shmhub_frame_info *info);
+
+/** @brief Number of committed frames (the newest sequence number). @threadsafe @since 1.0 */
+SHMHUB_API uint64_t shmhub_stream_count(const shmhub_stream *stream);
+/** @brief Time of the newest commit, CLOCK_REALTIME ns (0 if none). @threadsafe @since 1.0 */
+SHMHUB_API int64_t shmhub_stream_last_write_ns(const shmhub_stream *stream);
+/** @brief Number of frames in the ring. @threadsafe @since 1.0 */
+SHMHUB_API uint32_t shmhub_stream_slots(const shmhub_stream *stream);
+/** @brief The ::shmhub_writer_mode_code fixed at create. @threadsafe @since 1.0 */
+SHMHUB_API uint32_t shmhub_stream_writer_mode(const shmhub_stream *stream);
+/** @brief The frames' dtype. @threadsafe @since 1.0 */
+SHMHUB_API shmhub_dtype shmhub_stream_dtype(const shmhub_stream *stream);
+/** @brief The frames' number of dimensions. @threadsafe @since 1.0 */
+SHMHUB_API uint32_t shmhub_stream_ndim(const shmhub_stream *stream);
+/** @brief The frames' extents. @borrowed valid until shmhub_stream_close(). @threadsafe @since 1.0 */
+SHMHUB_API const uint64_t *shmhub_stream_shape(const shmhub_stream *stream);
+/** @brief Bytes per frame. @threadsafe @since 1.0 */
+SHMHUB_API uint64_t shmhub_stream_frame_nbytes(const shmhub_stream *stream);
+/** @brief Sequence number of the last frame this handle returned (its cursor). @since 1.0 */
+SHMHUB_API uint64_t shmhub_stream_cursor(const shmhub_stream *stream);
+/**
+ * @brief Moves the cursor: the next shmhub_stream_read_next() returns frame @p seq + 1 (or the
+ * oldest still in the ring). Pass 0 to replay the ring from its oldest frame. @since 1.0
+ */
+SHMHUB_API void shmhub_stream_seek(shmhub_stream *stream, uint64_t seq);
+/** @brief Process id of the last process that claimed the writer role (0 if none). @threadsafe @since 1.0 */
+SHMHUB_API int64_t shmhub_stream_writer_pid(const shmhub_stream *stream);
+/** @brief How many times a writer recovered the lock or role from a dead process. @threadsafe @since 1.0 */
+SHMHUB_API uint64_t shmhub_stream_recoveries(const shmhub_stream *stream);
+/**
+ * @brief The underlying segment (name, path, size, creator...).
+ * @borrowed valid until shmhub_stream_close(). @threadsafe @since 1.0
+ */
+SHMHUB_API const shmhub_segment *shmhub_stream_segment(const shmhub_stream *stream);
 
 /** @} */
 

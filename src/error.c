@@ -29,6 +29,8 @@ static const status_row status_rows[] = {
     {SHMHUB_E_RANGE, "SHMHUB_E_RANGE", "index out of range"},
     {SHMHUB_E_IO, "SHMHUB_E_IO", "operating-system error"},
     {SHMHUB_E_BUSY, "SHMHUB_E_BUSY", "the resource is busy"},
+    {SHMHUB_E_EMPTY, "SHMHUB_E_EMPTY", "the stream has no frame yet"},
+    {SHMHUB_E_OVERWRITTEN, "SHMHUB_E_OVERWRITTEN", "the frame was overwritten while in use"},
 };
 
 static const status_row *find_row(shmhub_status st) {

@@ -1,4 +1,4 @@
-/* shmhub: the command-line tool over libshmhub (create, list, info, unlink).
+/* shmhub: the command-line tool over libshmhub (create, list, info, unlink, watch).
  *
  * Uses only the public API of abi/shmhub.h. Exit codes: 0 success, 1 an operation failed (the
  * message on stderr names the segment and gives the library's message), 2 usage error. */
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 
@@ -29,8 +30,11 @@ static const char USAGE_MAIN[] =
     "\n"
     "commands:\n"
     "  create NAME --array NAME:DTYPE:SHAPE...  create a segment of typed arrays\n"
+    "  create NAME --stream --dtype DTYPE --shape SHAPE\n"
+    "                                            create a stream (a ring of frames)\n"
     "  list                                      list the segments and their state\n"
     "  info NAME                                 show everything about one segment\n"
+    "  watch NAME...                             show streams' rates as they run\n"
     "  unlink NAME...                            remove segments\n"
     "  help [COMMAND]                            show this help, or a command's\n"
     "\n"
@@ -44,14 +48,24 @@ static const char USAGE_MAIN[] =
 
 static const char USAGE_CREATE[] =
     "usage: shmhub create NAME [--array NAME:DTYPE:SHAPE]... [--mode MODE] [--dir DIR]\n"
+    "       shmhub create NAME --stream --dtype DTYPE --shape SHAPE [--slots N]\n"
+    "                     [--multi-writer] [--mode MODE] [--dir DIR]\n"
     "\n"
-    "Creates segment NAME holding the given arrays, zero-filled. The segment persists\n"
-    "until it is unlinked.\n"
+    "Creates segment NAME holding the given arrays, zero-filled, or (--stream) a stream:\n"
+    "a ring of frames of one dtype and shape. The segment persists until it is unlinked.\n"
     "\n"
     "  -a, --array NAME:DTYPE:SHAPE  add an array (repeatable, in order). DTYPE is a numpy\n"
     "                                type string or name (f4, <f4, float32, u1, ?...);\n"
     "                                SHAPE is AxBxC (up to 8 extents), or 'scalar' or\n"
     "                                empty for a 0-d array: close:f4:1000x500, t:f8:scalar\n"
+    "  -s, --stream                  create a stream instead (not with --array)\n"
+    "  -t, --dtype DTYPE             the frames' dtype (required with --stream)\n"
+    "  -S, --shape SHAPE             the frames' shape, AxBxC or 'scalar' (required with\n"
+    "                                --stream): --dtype f4 --shape 480x640\n"
+    "  -n, --slots N                 frames kept in the ring (default 8; the library\n"
+    "                                accepts 2 to 65536)\n"
+    "  -M, --multi-writer            let several processes write (a robust lock per\n"
+    "                                frame); default: one writing process at a time\n"
     "  -m, --mode MODE               octal file mode (default 0600)\n"
     "  -d, --dir DIR                 directory for the segment file\n"
     "  -h, --help                    show this help\n";
@@ -61,19 +75,52 @@ static const char USAGE_LIST[] =
     "\n"
     "Lists every segment with its kind, size, owner, age and arrays. Segments that fail\n"
     "validation are listed as 'corrupt' (or the failure's status) with the reason.\n"
+    "Streams also show dtype, shape, slots, writer mode, frame count, writer and the\n"
+    "age of the last write (JSON: the \"stream\" object; null for other kinds).\n"
     "\n"
     "  -j, --json     print one JSON array of objects\n"
     "  -d, --dir DIR  directory to list\n"
     "  -h, --help     show this help\n";
 
 static const char USAGE_INFO[] =
-    "usage: shmhub info NAME [--json] [--dir DIR]\n"
+    "usage: shmhub info NAME [--json] [--rate] [--dir DIR]\n"
     "\n"
-    "Opens segment NAME read-only, validates it, and prints everything about it.\n"
+    "Opens segment NAME read-only, validates it, and prints everything about it. For a\n"
+    "stream: dtype, shape, slots, frame size, writer mode, frame count, writer pid and\n"
+    "whether it is alive, and the age of the last write.\n"
     "\n"
     "  -j, --json     print one JSON object\n"
+    "  -r, --rate     (streams) also measure the write rate: samples the frame count\n"
+    "                 twice, 200 ms apart\n"
     "  -d, --dir DIR  directory holding the segment\n"
     "  -h, --help     show this help\n";
+
+static const char USAGE_WATCH[] =
+    "usage: shmhub watch NAME... [--json] [--interval SECONDS] [--count N] [--dir DIR]\n"
+    "\n"
+    "Opens each named stream read-only and, every interval, prints per stream:\n"
+    "  HZ       frames per second over the interval (from the frame count)\n"
+    "  MB/S     HZ x frame size (10^6 bytes per second)\n"
+    "  COUNT    frames committed so far\n"
+    "  MISSED   frames published in the interval that a lossless reader (a cursor\n"
+    "           reading with shmhub_stream_read_next) could not have kept even if it read\n"
+    "           the whole ring once per interval: max(0, frames in interval - slots).\n"
+    "           watch itself reads no frames; this is a bound for a reader polling at\n"
+    "           this interval\n"
+    "  LAST     age of the newest write ('never' before the first)\n"
+    "  WRITER   the writer's pid and whether it is alive\n"
+    "On a terminal the table is redrawn in place; otherwise a table is appended each\n"
+    "interval. A stream unlinked while watched stays shown. Ctrl-C or SIGTERM ends\n"
+    "the watch with status 0.\n"
+    "\n"
+    "  -j, --json              one JSON object per line per refresh: {\"time\": ISO-8601,\n"
+    "                          \"streams\": [{\"name\", \"count\", \"hz\", \"mb_s\",\n"
+    "                          \"missed\", \"last_write_age_s\", \"writer_pid\",\n"
+    "                          \"writer_alive\"}]}\n"
+    "  -i, --interval SECONDS  time between refreshes (default 1; decimals allowed)\n"
+    "  -c, --count N           stop after N refreshes (default: until interrupted)\n"
+    "  -d, --dir DIR           directory holding the streams\n"
+    "  -h, --help              show this help\n";
 
 static const char USAGE_UNLINK[] =
     "usage: shmhub unlink NAME... [--dir DIR]\n"
@@ -190,10 +237,8 @@ static void fmt_time(char *buf, size_t n, int64_t ns)
 }
 
 /* "100,100" (sep ",") or "100, 100" (sep ", "); empty for a scalar. */
-static void fmt_shape(char *buf, size_t n, const shmhub_array *a, const char *sep)
+static void fmt_extents(char *buf, size_t n, uint32_t ndim, const uint64_t *shape, const char *sep)
 {
-    const uint64_t *shape = shmhub_array_shape(a);
-    uint32_t ndim = shmhub_array_ndim(a);
     size_t len = 0;
     buf[0] = '\0';
     for (uint32_t d = 0; d < ndim && len < n; d++) {
@@ -202,6 +247,67 @@ static void fmt_shape(char *buf, size_t n, const shmhub_array *a, const char *se
             break;
         len += (size_t)w;
     }
+}
+
+static void fmt_shape(char *buf, size_t n, const shmhub_array *a, const char *sep)
+{
+    fmt_extents(buf, n, shmhub_array_ndim(a), shmhub_array_shape(a), sep);
+}
+
+static const char *writer_mode_label(uint32_t mode)
+{
+    return mode == SHMHUB_WRITER_MULTI ? "multi" : mode == SHMHUB_WRITER_SINGLE ? "single" : "?";
+}
+
+/* Seconds since the stream's newest commit, or a negative value when nothing was written. */
+static double stream_write_age_s(const shmhub_stream *s)
+{
+    int64_t last = shmhub_stream_last_write_ns(s);
+    if (last <= 0)
+        return -1;
+    double age = ((double)now_ns() - (double)last) / 1e9;
+    return age < 0 ? 0 : age;
+}
+
+/* "3s ago", "120 ms ago" or "never". */
+static void fmt_write_age(char *buf, size_t n, double age_s)
+{
+    if (age_s < 0) {
+        snprintf(buf, n, "never");
+    } else if (age_s < 1) {
+        snprintf(buf, n, "%.0f ms ago", age_s * 1e3);
+    } else {
+        char a[32];
+        fmt_age(a, sizeof a, age_s);
+        snprintf(buf, n, "%s ago", a);
+    }
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sleeps for `seconds`; returns early (nonzero) when *stop becomes set by a signal handler. The
+ * signal interrupts nanosleep (handlers are installed without SA_RESTART); sleeping in slices of
+ * at most 100 ms bounds the delay when the signal lands just before a nanosleep starts. */
+static int sleep_interruptible(double seconds, volatile sig_atomic_t *stop)
+{
+    double end = mono_s() + seconds;
+    while (!*stop) {
+        double left = end - mono_s();
+        if (left <= 0)
+            break;
+        if (left > 0.1)
+            left = 0.1;
+        struct timespec req;
+        req.tv_sec = 0;
+        req.tv_nsec = (long)(left * 1e9);
+        nanosleep(&req, NULL); /* EINTR: the loop checks *stop */
+    }
+    return *stop != 0;
 }
 
 static const char *kind_label(const shmhub_segment *seg)
@@ -302,6 +408,10 @@ typedef struct seg_entry {
     shmhub_segment *seg;      /* NULL when the open failed */
     shmhub_status status;
     char error[ERRMSG_MAX];   /* shmhub_last_error() at the failure */
+    shmhub_stream *stream;    /* for a segment of kind stream that also opened as one, else NULL */
+    char stream_error[ERRMSG_MAX]; /* why a stream segment did not open as a stream, or "" */
+    int has_rate;             /* rate_hz measured (info --rate) */
+    double rate_hz;
 } seg_entry;
 
 static void entry_open(seg_entry *e, const char *name, const char *dir, uint32_t flags,
@@ -313,9 +423,44 @@ static void entry_open(seg_entry *e, const char *name, const char *dir, uint32_t
     opts.open_timeout_ns = timeout_ns;
     e->name = name;
     e->error[0] = '\0';
+    e->stream = NULL;
+    e->stream_error[0] = '\0';
+    e->has_rate = 0;
+    e->rate_hz = 0;
     e->status = shmhub_segment_open(name, &opts, &e->seg);
-    if (e->status != SHMHUB_OK)
+    if (e->status != SHMHUB_OK) {
         snprintf(e->error, sizeof e->error, "%s", shmhub_last_error());
+        return;
+    }
+    if (shmhub_segment_kind(e->seg) == SHMHUB_KIND_STREAM) {
+        shmhub_stream_opts sopts = SHMHUB_STREAM_OPTS_INIT;
+        sopts.segment = &opts;
+        if (shmhub_stream_open(name, &sopts, &e->stream) != SHMHUB_OK)
+            snprintf(e->stream_error, sizeof e->stream_error, "%s", shmhub_last_error());
+    }
+}
+
+static void entry_close(seg_entry *e)
+{
+    shmhub_stream_close(e->stream);
+    shmhub_segment_close(e->seg);
+    e->stream = NULL;
+    e->seg = NULL;
+}
+
+/* Measures the stream's write rate from two samples of its frame count `seconds` apart. */
+static void entry_sample_rate(seg_entry *e, double seconds)
+{
+    if (!e->stream)
+        return;
+    static volatile sig_atomic_t never;
+    double t0 = mono_s();
+    uint64_t c0 = shmhub_stream_count(e->stream);
+    sleep_interruptible(seconds, &never);
+    uint64_t c1 = shmhub_stream_count(e->stream);
+    double dt = mono_s() - t0;
+    e->rate_hz = dt > 0 && c1 >= c0 ? (double)(c1 - c0) / dt : 0;
+    e->has_rate = 1;
 }
 
 /* "ok", "corrupt" (failed validation) or the failure's status name. */
@@ -331,6 +476,37 @@ static const char *entry_status_label(const seg_entry *e)
 static double entry_age_s(const seg_entry *e)
 {
     return ((double)now_ns() - (double)shmhub_segment_created_ns(e->seg)) / 1e9;
+}
+
+/* Renders a stream's fields as a JSON object (`"stream": {...}` of list and info), or null. */
+static void json_stream(FILE *f, const seg_entry *e)
+{
+    const shmhub_stream *st = e->stream;
+    if (!st) {
+        fputs("null", f);
+        return;
+    }
+    char shape[256];
+    fmt_extents(shape, sizeof shape, shmhub_stream_ndim(st), shmhub_stream_shape(st), ", ");
+    fputs("{\"dtype\": ", f);
+    json_str(f, shmhub_dtype_str(shmhub_stream_dtype(st)));
+    fputs(", \"dtype_name\": ", f);
+    json_str(f, shmhub_dtype_name(shmhub_stream_dtype(st)));
+    int64_t wpid = shmhub_stream_writer_pid(st), last = shmhub_stream_last_write_ns(st);
+    fprintf(f, ", \"shape\": [%s], \"slots\": %" PRIu32 ", \"frame_nbytes\": %" PRIu64
+               ", \"writer_mode\": \"%s\", \"count\": %" PRIu64 ", \"writer_pid\": %" PRId64
+               ", \"writer_alive\": %s, \"recoveries\": %" PRIu64,
+            shape, shmhub_stream_slots(st), shmhub_stream_frame_nbytes(st),
+            writer_mode_label(shmhub_stream_writer_mode(st)), shmhub_stream_count(st), wpid,
+            pid_alive(wpid) ? "true" : "false", shmhub_stream_recoveries(st));
+    if (last > 0)
+        fprintf(f, ", \"last_write_ns\": %" PRId64 ", \"last_write_age_s\": %.3f", last,
+                stream_write_age_s(st));
+    else
+        fputs(", \"last_write_ns\": null, \"last_write_age_s\": null", f);
+    if (e->has_rate)
+        fprintf(f, ", \"rate_hz\": %.3f", e->rate_hz);
+    fputc('}', f);
 }
 
 /* Renders one segment as a JSON object on one line (no newline). `detailed` adds path and
@@ -354,7 +530,7 @@ static void json_entry(FILE *f, const seg_entry *e, int detailed)
     if (!seg) {
         fputs(", \"kind\": null, \"size\": null, \"arrays\": [], \"creator_pid\": null, "
               "\"creator_uid\": null, \"creator_alive\": null, \"created_ns\": null, "
-              "\"age_s\": null, \"status\": ", f);
+              "\"age_s\": null, \"stream\": null, \"status\": ", f);
         json_str(f, entry_status_label(e));
         fputs(", \"error\": ", f);
         json_str(f, e->error);
@@ -385,20 +561,27 @@ static void json_entry(FILE *f, const seg_entry *e, int detailed)
     int64_t pid = shmhub_segment_creator_pid(seg);
     fprintf(f, "], \"creator_pid\": %" PRId64 ", \"creator_uid\": %" PRId64
                ", \"creator_alive\": %s, \"created_ns\": %" PRId64 ", \"age_s\": %.3f"
-               ", \"status\": \"ok\", \"error\": null}",
+               ", \"stream\": ",
             pid, shmhub_segment_creator_uid(seg), pid_alive(pid) ? "true" : "false",
             shmhub_segment_created_ns(seg), entry_age_s(e));
+    json_stream(f, e);
+    /* A stream segment that validated but did not open as a stream reports why. */
+    fputs(", \"status\": \"ok\", \"error\": ", f);
+    json_str(f, e->stream_error[0] ? e->stream_error : NULL);
+    fputc('}', f);
 }
 
 /* ---- one segment as a human table row (list) -------------------------------------------------- */
 
 enum { COL_NAME, COL_KIND, COL_SIZE, COL_OWNER, COL_AGE, COL_LAST, NCOLS };
 
+enum { ROW_MAX_COLS = 8 }; /* list uses NCOLS, watch WCOLS */
+
 typedef struct row {
-    char cell[NCOLS][ERRMSG_MAX + 64];
+    char cell[ROW_MAX_COLS][ERRMSG_MAX + 64];
 } row;
 
-static const char *const ROW_HEADER[NCOLS] = {"NAME", "KIND", "SIZE", "OWNER", "AGE", "ARRAYS"};
+static const char *const ROW_HEADER[NCOLS] = {"NAME", "KIND", "SIZE", "OWNER", "AGE", "CONTENTS"};
 
 /* "uid 1000 pid 4242 alive" */
 static void fmt_owner(char *buf, size_t n, const shmhub_segment *seg)
@@ -429,6 +612,36 @@ static void fmt_arrays_summary(char *buf, size_t n, const shmhub_segment *seg)
     }
 }
 
+/* "stream <f4[480,640] x8 single, 1234 frames, last 12 ms ago, writer 4242 alive" */
+static void fmt_stream_summary(char *buf, size_t n, const seg_entry *e)
+{
+    const shmhub_stream *st = e->stream;
+    if (!st) {
+        char why[ERRMSG_MAX];
+        sanitize(why, sizeof why, e->stream_error);
+        snprintf(buf, n, "stream (unreadable: %s)", why);
+        return;
+    }
+    char shape[256], age[64];
+    fmt_extents(shape, sizeof shape, shmhub_stream_ndim(st), shmhub_stream_shape(st), ",");
+    fmt_write_age(age, sizeof age, stream_write_age_s(st));
+    int64_t wpid = shmhub_stream_writer_pid(st);
+    size_t len;
+    snprintf(buf, n, "stream %s[%s] x%" PRIu32 " %s, %" PRIu64 " frames, last %s",
+             dtype_label(shmhub_stream_dtype(st)), shape, shmhub_stream_slots(st),
+             writer_mode_label(shmhub_stream_writer_mode(st)), shmhub_stream_count(st), age);
+    len = strlen(buf);
+    if (wpid > 0)
+        snprintf(buf + len, n - len, ", writer %" PRId64 " %s", wpid,
+                 pid_alive(wpid) ? "alive" : "dead");
+    else
+        snprintf(buf + len, n - len, ", no writer");
+    if (e->has_rate) {
+        len = strlen(buf);
+        snprintf(buf + len, n - len, ", %.1f Hz", e->rate_hz);
+    }
+}
+
 /* Renders one segment into the cells of a table row; a failed open shows its status and reason. */
 static void row_entry(row *r, const seg_entry *e)
 {
@@ -446,23 +659,26 @@ static void row_entry(row *r, const seg_entry *e)
     fmt_size(r->cell[COL_SIZE], sizeof r->cell[COL_SIZE], shmhub_segment_size(seg));
     fmt_owner(r->cell[COL_OWNER], sizeof r->cell[COL_OWNER], seg);
     fmt_age(r->cell[COL_AGE], sizeof r->cell[COL_AGE], entry_age_s(e));
-    fmt_arrays_summary(r->cell[COL_LAST], sizeof r->cell[COL_LAST], seg);
+    if (shmhub_segment_kind(seg) == SHMHUB_KIND_STREAM)
+        fmt_stream_summary(r->cell[COL_LAST], sizeof r->cell[COL_LAST], e);
+    else
+        fmt_arrays_summary(r->cell[COL_LAST], sizeof r->cell[COL_LAST], seg);
 }
 
-/* Prints rows as aligned columns; the last column is not padded. */
-static void print_rows(FILE *f, const row *rows, size_t n)
+/* Prints rows of ncols (<= ROW_MAX_COLS) cells as aligned columns; the last is not padded. */
+static void print_rows(FILE *f, const row *rows, size_t n, int ncols)
 {
-    int width[NCOLS] = {0};
+    int width[ROW_MAX_COLS] = {0};
     for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < NCOLS - 1; c++) {
+        for (int c = 0; c < ncols - 1; c++) {
             int w = (int)strlen(rows[i].cell[c]);
             if (w > width[c])
                 width[c] = w;
         }
     for (size_t i = 0; i < n; i++) {
-        for (int c = 0; c < NCOLS - 1; c++)
+        for (int c = 0; c < ncols - 1; c++)
             fprintf(f, "%-*s  ", width[c], rows[i].cell[c]);
-        fprintf(f, "%s\n", rows[i].cell[NCOLS - 1]);
+        fprintf(f, "%s\n", rows[i].cell[ncols - 1]);
     }
 }
 
@@ -476,8 +692,10 @@ typedef struct array_arg {
     uint64_t shape[SHMHUB_MAX_NDIM];
 } array_arg;
 
-/* Parses SHAPE ("AxBxC", "scalar" or ""). Returns 0, or -1 with a reason in err. */
-static int parse_shape(const char *spec, const char *text, array_arg *out, char *err, size_t errn)
+/* Parses SHAPE ("AxBxC", "scalar" or "") given as option `opt` ("--array", "--shape") whose
+ * whole argument was `spec`. Returns 0, or -1 with a reason in err. */
+static int parse_shape(const char *opt, const char *spec, const char *text, array_arg *out,
+                       char *err, size_t errn)
 {
     out->ndim = 0;
     if (text[0] == '\0' || strcmp(text, "scalar") == 0)
@@ -485,12 +703,12 @@ static int parse_shape(const char *spec, const char *text, array_arg *out, char 
     const char *p = text;
     for (;;) {
         if (*p < '0' || *p > '9') {
-            snprintf(err, errn, "bad --array '%s': shape '%s' must be decimal extents separated by 'x'",
-                     spec, text);
+            snprintf(err, errn, "bad %s '%s': shape '%s' must be decimal extents separated by 'x'",
+                     opt, spec, text);
             return -1;
         }
         if (out->ndim == SHMHUB_MAX_NDIM) {
-            snprintf(err, errn, "bad --array '%s': shape has more than %d dimensions", spec,
+            snprintf(err, errn, "bad %s '%s': shape has more than %d dimensions", opt, spec,
                      SHMHUB_MAX_NDIM);
             return -1;
         }
@@ -498,14 +716,15 @@ static int parse_shape(const char *spec, const char *text, array_arg *out, char 
         errno = 0;
         unsigned long long v = strtoull(p, &end, 10);
         if (errno == ERANGE) {
-            snprintf(err, errn, "bad --array '%s': extent out of range", spec);
+            snprintf(err, errn, "bad %s '%s': extent out of range", opt, spec);
             return -1;
         }
         out->shape[out->ndim++] = (uint64_t)v;
         if (*end == '\0')
             return 0;
         if (*end != 'x') {
-            snprintf(err, errn, "bad --array '%s': unexpected '%c' in shape '%s'", spec, *end, text);
+            snprintf(err, errn, "bad %s '%s': unexpected '%c' in shape '%s'", opt, spec, *end,
+                     text);
             return -1;
         }
         p = end + 1;
@@ -536,7 +755,7 @@ static int parse_array_arg(const char *spec, array_arg *out, char *err, size_t e
         snprintf(err, errn, "bad --array '%s': unknown dtype '%s'", spec, c1 + 1);
         return -1;
     }
-    return parse_shape(spec, c2 + 1, out, err, errn);
+    return parse_shape("--array", spec, c2 + 1, out, err, errn);
 }
 
 /* Parses an octal mode no larger than 0777. */
@@ -551,24 +770,73 @@ static int parse_mode(const char *text, uint32_t *out)
     return 0;
 }
 
+/* Parses a decimal --slots value (range checks beyond uint32 are the library's). */
+static int parse_u32(const char *text, uint32_t *out)
+{
+    if (text[0] < '0' || text[0] > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno == ERANGE || *end != '\0' || v > UINT32_MAX)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* create --stream: the options after syntax checks. */
+typedef struct stream_args {
+    const char *dtype, *shape, *slots;
+    int multi_writer;
+} stream_args;
+
+static int create_stream(const char *name, const stream_args *sa, const shmhub_segment_opts *sopts)
+{
+    shmhub_stream_opts opts = SHMHUB_STREAM_OPTS_INIT;
+    shmhub_dtype dtype;
+    array_arg shape;
+    char err[ERRMSG_MAX];
+    if (shmhub_dtype_from_str(sa->dtype, &dtype) != SHMHUB_OK)
+        return usage_error("create", "bad --dtype '%s': unknown dtype", sa->dtype);
+    if (parse_shape("--shape", sa->shape, sa->shape, &shape, err, sizeof err) != 0)
+        return usage_error("create", "%s", err);
+    if (sa->slots && parse_u32(sa->slots, &opts.slots) != 0)
+        return usage_error("create", "bad --slots '%s': expected a decimal count", sa->slots);
+    opts.writer_mode = sa->multi_writer ? SHMHUB_WRITER_MULTI : SHMHUB_WRITER_SINGLE;
+    opts.segment = sopts;
+    shmhub_stream *st;
+    if (shmhub_stream_create(name, dtype, shape.ndim, shape.shape, &opts, &st) != SHMHUB_OK)
+        return report(name, shmhub_last_error());
+    shmhub_stream_close(st); /* leaves the stream: close never unlinks without UNLINK_ON_CLOSE */
+    return EXIT_OK;
+}
+
 static int cmd_create(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"array", required_argument, NULL, 'a'}, {"mode", required_argument, NULL, 'm'},
         {"dir", required_argument, NULL, 'd'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"stream", no_argument, NULL, 's'},      {"dtype", required_argument, NULL, 't'},
+        {"shape", required_argument, NULL, 'S'}, {"slots", required_argument, NULL, 'n'},
+        {"multi-writer", no_argument, NULL, 'M'}, {NULL, 0, NULL, 0}};
     shmhub_segment_opts opts = SHMHUB_SEGMENT_OPTS_INIT;
     const char **specs = calloc((size_t)argc + 1, sizeof *specs);
     size_t nspecs = 0;
-    int opt, rc = EXIT_OK;
+    int opt, rc = EXIT_OK, stream = 0;
+    stream_args sa = {NULL, NULL, NULL, 0};
     if (!specs) {
         fputs("shmhub: create: out of memory\n", stderr);
         return EXIT_ERR;
     }
-    while ((opt = getopt_long(argc, argv, "a:m:d:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "a:m:d:hst:S:n:M", longopts, NULL)) != -1) {
         switch (opt) {
         case 'a': specs[nspecs++] = optarg; break;
         case 'd': opts.dir = optarg; break;
+        case 's': stream = 1; break;
+        case 't': sa.dtype = optarg; break;
+        case 'S': sa.shape = optarg; break;
+        case 'n': sa.slots = optarg; break;
+        case 'M': sa.multi_writer = 1; break;
         case 'm':
             if (parse_mode(optarg, &opts.mode) != 0) {
                 free(specs);
@@ -586,6 +854,20 @@ static int cmd_create(int argc, char **argv)
                                                     : "create: expected exactly one NAME");
     }
     const char *name = argv[optind];
+    if (stream || sa.dtype || sa.shape || sa.slots || sa.multi_writer) {
+        const char *why = NULL;
+        if (!stream)
+            why = "create: --dtype, --shape, --slots and --multi-writer need --stream";
+        else if (nspecs)
+            why = "create: --array and --stream cannot be combined";
+        else if (!sa.dtype)
+            why = "create: --stream needs --dtype";
+        else if (!sa.shape)
+            why = "create: --stream needs --shape";
+        rc = why ? usage_error("create", "%s", why) : create_stream(name, &sa, &opts);
+        free(specs);
+        return rc;
+    }
 
     /* Syntax first (usage errors), then what the library judges (names, sizes). */
     array_arg *arrays = calloc(nspecs + 1, sizeof *arrays);
@@ -675,14 +957,14 @@ static int cmd_list(int argc, char **argv)
                 strcpy(rows[0].cell[c], ROW_HEADER[c]);
             for (size_t i = 0; i < n; i++)
                 row_entry(&rows[i + 1], &entries[i]);
-            print_rows(stdout, rows, n + 1);
+            print_rows(stdout, rows, n + 1, NCOLS);
             free(rows);
         } else {
             fputs("shmhub: list: out of memory\n", stderr);
         }
     }
     for (size_t i = 0; i < n; i++)
-        shmhub_segment_close(entries[i].seg);
+        entry_close(&entries[i]);
     free(entries);
     shmhub_list_close(list);
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_ERR;
@@ -691,7 +973,7 @@ static int cmd_list(int argc, char **argv)
 static void print_info_human(const seg_entry *e)
 {
     const shmhub_segment *seg = e->seg;
-    char buf[512], when[96], age[32];
+    char buf[ERRMSG_MAX], when[96], age[64];
     uint32_t v = shmhub_segment_layout_version(seg);
     int64_t pid = shmhub_segment_creator_pid(seg);
     uint64_t size = shmhub_segment_size(seg);
@@ -724,19 +1006,57 @@ static void print_info_human(const seg_entry *e)
         printf("      offset:    %" PRIu64 " (%s)\n", shmhub_array_offset(a),
                array_aligned(a) ? "aligned" : "NOT aligned");
     }
+    if (shmhub_segment_kind(seg) != SHMHUB_KIND_STREAM)
+        return;
+    const shmhub_stream *st = e->stream;
+    if (!st) {
+        sanitize(buf, sizeof buf, e->stream_error);
+        printf("stream:          unreadable: %s\n", buf);
+        return;
+    }
+    shmhub_dtype dt = shmhub_stream_dtype(st);
+    const char *dname = shmhub_dtype_name(dt);
+    int64_t wpid = shmhub_stream_writer_pid(st);
+    uint64_t fn = shmhub_stream_frame_nbytes(st);
+    printf("stream:\n");
+    printf("  dtype:         %s (%s)\n", dtype_label(dt), dname ? dname : "?");
+    fmt_extents(buf, sizeof buf, shmhub_stream_ndim(st), shmhub_stream_shape(st), ", ");
+    printf("  shape:         [%s]%s\n", buf, shmhub_stream_ndim(st) ? "" : " (scalar)");
+    printf("  slots:         %" PRIu32 "\n", shmhub_stream_slots(st));
+    fmt_size(buf, sizeof buf, fn);
+    printf("  frame nbytes:  %" PRIu64 " (%s)\n", fn, buf);
+    printf("  writer mode:   %s\n", writer_mode_label(shmhub_stream_writer_mode(st)));
+    printf("  count:         %" PRIu64 "\n", shmhub_stream_count(st));
+    if (wpid > 0)
+        printf("  writer:        pid %" PRId64 " (%s)\n", wpid, pid_alive(wpid) ? "alive" : "dead");
+    else
+        printf("  writer:        none\n");
+    printf("  recoveries:    %" PRIu64 "\n", shmhub_stream_recoveries(st));
+    int64_t last = shmhub_stream_last_write_ns(st);
+    if (last > 0) {
+        fmt_time(when, sizeof when, last);
+        fmt_write_age(age, sizeof age, stream_write_age_s(st));
+        printf("  last write:    %s (%s)\n", when, age);
+    } else {
+        printf("  last write:    never\n");
+    }
+    if (e->has_rate)
+        printf("  rate:          %.1f Hz (%.2f MB/s)\n", e->rate_hz, e->rate_hz * (double)fn / 1e6);
 }
 
 static int cmd_info(int argc, char **argv)
 {
     static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                              {"rate", no_argument, NULL, 'r'},
                                               {"dir", required_argument, NULL, 'd'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     const char *dir = NULL;
-    int json = 0, opt;
-    while ((opt = getopt_long(argc, argv, "jd:h", longopts, NULL)) != -1) {
+    int json = 0, rate = 0, opt;
+    while ((opt = getopt_long(argc, argv, "jrd:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'j': json = 1; break;
+        case 'r': rate = 1; break;
         case 'd': dir = optarg; break;
         case 'h': fputs(USAGE_INFO, stdout); return EXIT_OK;
         default: return usage_hint("info");
@@ -750,14 +1070,204 @@ static int cmd_info(int argc, char **argv)
                INT64_C(1000000000));
     if (!e.seg)
         return report(e.name, e.error);
+    if (rate)
+        entry_sample_rate(&e, 0.2);
     if (json) {
         json_entry(stdout, &e, 1);
         fputc('\n', stdout);
     } else {
         print_info_human(&e);
     }
-    shmhub_segment_close(e.seg);
+    entry_close(&e);
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_ERR;
+}
+
+/* ---- watch ------------------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t watch_stop;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    watch_stop = 1;
+}
+
+typedef struct watched {
+    const char *name;
+    shmhub_stream *st;
+    uint64_t prev;            /* count at the previous sample */
+    /* this refresh */
+    uint64_t count, missed;
+    double hz, mb_s, age_s;   /* age_s < 0: never written */
+    int64_t writer_pid;
+    int writer_alive;
+} watched;
+
+enum { WCOL_NAME, WCOL_HZ, WCOL_MBS, WCOL_COUNT, WCOL_MISSED, WCOL_LAST, WCOL_WRITER, WCOLS };
+
+static const char *const WATCH_HEADER[WCOLS] = {"NAME",   "HZ",   "MB/S",  "COUNT",
+                                                "MISSED", "LAST", "WRITER"};
+
+static void watch_sample(watched *w, double dt)
+{
+    uint64_t c = shmhub_stream_count(w->st), slots = shmhub_stream_slots(w->st);
+    uint64_t delta = c >= w->prev ? c - w->prev : 0;
+    w->count = c;
+    w->prev = c;
+    w->hz = dt > 0 ? (double)delta / dt : 0;
+    w->mb_s = w->hz * (double)shmhub_stream_frame_nbytes(w->st) / 1e6;
+    w->missed = delta > slots ? delta - slots : 0;
+    w->age_s = stream_write_age_s(w->st);
+    w->writer_pid = shmhub_stream_writer_pid(w->st);
+    w->writer_alive = pid_alive(w->writer_pid);
+}
+
+static void watch_print_json(const watched *ws, size_t n, const char *when)
+{
+    fputs("{\"time\": ", stdout);
+    json_str(stdout, when);
+    fputs(", \"streams\": [", stdout);
+    for (size_t i = 0; i < n; i++) {
+        const watched *w = &ws[i];
+        fputs(i ? ", {\"name\": " : "{\"name\": ", stdout);
+        json_str(stdout, w->name);
+        printf(", \"count\": %" PRIu64 ", \"hz\": %.3f, \"mb_s\": %.3f, \"missed\": %" PRIu64
+               ", \"last_write_age_s\": ",
+               w->count, w->hz, w->mb_s, w->missed);
+        if (w->age_s < 0)
+            fputs("null", stdout);
+        else
+            printf("%.3f", w->age_s);
+        printf(", \"writer_pid\": %" PRId64 ", \"writer_alive\": %s}", w->writer_pid,
+               w->writer_alive ? "true" : "false");
+    }
+    fputs("]}\n", stdout);
+}
+
+static void watch_print_table(const watched *ws, size_t n, const char *when, int tty, row *rows)
+{
+    for (int c = 0; c < WCOLS; c++)
+        strcpy(rows[0].cell[c], WATCH_HEADER[c]);
+    for (size_t i = 0; i < n; i++) {
+        const watched *w = &ws[i];
+        row *r = &rows[i + 1];
+        sanitize(r->cell[WCOL_NAME], sizeof r->cell[WCOL_NAME], w->name);
+        snprintf(r->cell[WCOL_HZ], sizeof r->cell[WCOL_HZ], "%.1f", w->hz);
+        snprintf(r->cell[WCOL_MBS], sizeof r->cell[WCOL_MBS], "%.2f", w->mb_s);
+        snprintf(r->cell[WCOL_COUNT], sizeof r->cell[WCOL_COUNT], "%" PRIu64, w->count);
+        snprintf(r->cell[WCOL_MISSED], sizeof r->cell[WCOL_MISSED], "%" PRIu64, w->missed);
+        fmt_write_age(r->cell[WCOL_LAST], sizeof r->cell[WCOL_LAST], w->age_s);
+        if (w->writer_pid > 0)
+            snprintf(r->cell[WCOL_WRITER], sizeof r->cell[WCOL_WRITER], "%" PRId64 " %s",
+                     w->writer_pid, w->writer_alive ? "alive" : "dead");
+        else
+            strcpy(r->cell[WCOL_WRITER], "none");
+    }
+    if (tty)
+        fputs("\033[H\033[2J", stdout); /* home, clear screen */
+    printf("%s\n", when);
+    print_rows(stdout, rows, n + 1, WCOLS);
+    if (!tty)
+        fputc('\n', stdout);
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                              {"interval", required_argument, NULL, 'i'},
+                                              {"count", required_argument, NULL, 'c'},
+                                              {"dir", required_argument, NULL, 'd'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    const char *dir = NULL;
+    int json = 0, opt;
+    double interval = 1.0;
+    uint64_t max_refresh = 0; /* 0: forever */
+    while ((opt = getopt_long(argc, argv, "ji:c:d:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'j': json = 1; break;
+        case 'd': dir = optarg; break;
+        case 'i': {
+            char *end;
+            errno = 0;
+            interval = strtod(optarg, &end);
+            if (optarg[0] == '\0' || *end != '\0' || errno == ERANGE || !(interval > 0) ||
+                interval > 86400)
+                return usage_error("watch", "bad --interval '%s': expected seconds > 0 (up to 86400)",
+                                   optarg);
+            break;
+        }
+        case 'c': {
+            uint32_t v;
+            if (parse_u32(optarg, &v) != 0 || v == 0)
+                return usage_error("watch", "bad --count '%s': expected a positive number", optarg);
+            max_refresh = v;
+            break;
+        }
+        case 'h': fputs(USAGE_WATCH, stdout); return EXIT_OK;
+        default: return usage_hint("watch");
+        }
+    }
+    if (optind == argc)
+        return usage_error("watch", "watch: missing NAME");
+    size_t n = (size_t)(argc - optind);
+    watched *ws = calloc(n, sizeof *ws);
+    row *rows = json ? NULL : calloc(n + 1, sizeof *rows);
+    int rc = EXIT_OK;
+    if (!ws || (!json && !rows)) {
+        fputs("shmhub: watch: out of memory\n", stderr);
+        rc = EXIT_ERR;
+        goto done;
+    }
+    shmhub_segment_opts sopts = SHMHUB_SEGMENT_OPTS_INIT;
+    sopts.dir = dir;
+    sopts.flags = SHMHUB_READ_ONLY | SHMHUB_ALLOW_FOREIGN_OWNER;
+    sopts.open_timeout_ns = INT64_C(1000000000);
+    shmhub_stream_opts opts = SHMHUB_STREAM_OPTS_INIT;
+    opts.segment = &sopts;
+    for (size_t i = 0; i < n; i++) {
+        ws[i].name = argv[optind + (int)i];
+        if (shmhub_stream_open(ws[i].name, &opts, &ws[i].st) != SHMHUB_OK) {
+            rc = report(ws[i].name, shmhub_last_error());
+            goto done;
+        }
+        ws[i].prev = shmhub_stream_count(ws[i].st);
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: the signal interrupts nanosleep */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int tty = !json && isatty(STDOUT_FILENO);
+    double prev_t = mono_s();
+    for (uint64_t k = 0; max_refresh == 0 || k < max_refresh; k++) {
+        if (sleep_interruptible(interval, &watch_stop))
+            break;
+        double t = mono_s(), dt = t - prev_t;
+        prev_t = t;
+        for (size_t i = 0; i < n; i++)
+            watch_sample(&ws[i], dt);
+        char when[96];
+        fmt_time(when, sizeof when, now_ns());
+        if (json)
+            watch_print_json(ws, n, when);
+        else
+            watch_print_table(ws, n, when, tty, rows);
+        if (fflush(stdout) != 0) {
+            rc = EXIT_ERR;
+            break;
+        }
+    }
+done:
+    for (size_t i = 0; ws && i < n; i++)
+        shmhub_stream_close(ws[i].st);
+    free(ws);
+    free(rows);
+    return rc;
 }
 
 static int cmd_unlink(int argc, char **argv)
@@ -795,6 +1305,7 @@ static const command COMMANDS[] = {
     {"create", cmd_create, USAGE_CREATE, "shmhub create"},
     {"list", cmd_list, USAGE_LIST, "shmhub list"},
     {"info", cmd_info, USAGE_INFO, "shmhub info"},
+    {"watch", cmd_watch, USAGE_WATCH, "shmhub watch"},
     {"unlink", cmd_unlink, USAGE_UNLINK, "shmhub unlink"},
 };
 

@@ -1,0 +1,1237 @@
+/* Stream tests: create/open/getters, every bad input, cursor and overrun rules, waits and wait
+ * modes, never-torn reads across processes, lossless reads, futex wake-ups, crash recovery
+ * (single and multi writer), liveness, loans, peek/validate, threads sharing one handle.
+ *
+ * Helper modes (used by tests/cli/test_stream_syscalls.sh):
+ *   test_stream --publish-only N     create a stream, write N frames with no reader, unlink
+ *   test_stream --publish-to-sleeper a reader process sleeps in read_next; one frame wakes it */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "check.h"
+#include "util.h"
+
+#define MS INT64_C(1000000)
+
+/* Every name created, so main() can remove leftovers of failed checks. */
+static char g_names[64][SHMHUB_MAX_NAME + 1];
+static int g_nnames;
+
+static const char *remember(const char *name) {
+    if (g_nnames < 64) snprintf(g_names[g_nnames++], SHMHUB_MAX_NAME + 1, "%s", name);
+    return g_names[g_nnames - 1];
+}
+
+static int wait_child(pid_t pid) {
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+    }
+    return ws;
+}
+
+/* Exit code of a child (or 100 + signal number). */
+static int child_rc(pid_t pid) {
+    int ws = wait_child(pid);
+    if (WIFEXITED(ws)) return WEXITSTATUS(ws);
+    if (WIFSIGNALED(ws)) return 100 + WTERMSIG(ws);
+    return 255;
+}
+
+/* Shared anonymous memory for handshakes between the test's processes (inherited across fork). */
+typedef struct shared_area {
+    _Atomic int64_t go;
+    _Atomic int64_t progress[4];
+    _Atomic int64_t t[8];
+    _Atomic int64_t value[8];
+} shared_area;
+
+static shared_area *shared_new(void) {
+    void *p = mmap(NULL, sizeof(shared_area), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED) {
+        perror("mmap");
+        exit(2);
+    }
+    memset(p, 0, sizeof(shared_area));
+    return p;
+}
+
+static shmhub_stream_opts opts_of(uint32_t slots, uint32_t writer_mode) {
+    shmhub_stream_opts o = SHMHUB_STREAM_OPTS_INIT;
+    o.slots = slots;
+    o.writer_mode = writer_mode;
+    return o;
+}
+
+/* A stream of n uint64 per frame. */
+static shmhub_stream *make_u64(const char *name, uint64_t n, uint32_t slots, uint32_t mode) {
+    shmhub_stream_opts o = opts_of(slots, mode);
+    shmhub_stream *s = NULL;
+    CHECK_ST(shmhub_stream_create(remember(name), SHMHUB_DTYPE_UINT64, 1, &n, &o, &s), SHMHUB_OK);
+    return s;
+}
+
+static void fill(uint64_t *f, size_t n, uint64_t v) {
+    for (size_t i = 0; i < n; i++) f[i] = v;
+}
+
+static int uniform(const uint64_t *f, size_t n, uint64_t v) {
+    for (size_t i = 0; i < n; i++)
+        if (f[i] != v) return 0;
+    return 1;
+}
+
+static uint64_t write_val(shmhub_stream *s, uint64_t v) {
+    uint64_t n = shmhub_stream_frame_nbytes(s) / 8;
+    uint64_t *f = malloc(n * 8);
+    fill(f, n, v);
+    shmhub_status st = shmhub_stream_write(s, f, n * 8);
+    free(f);
+    return (uint64_t)st;
+}
+
+/* ---- create / open / getters ---------------------------------------------------------------- */
+
+static void test_basics(void) {
+    const char *name = test_name("basic");
+    uint64_t shape[2] = {3, 4};
+    shmhub_stream_opts o = opts_of(4, SHMHUB_WRITER_SINGLE);
+    shmhub_stream *w = NULL, *r = NULL;
+    CHECK_ST(shmhub_stream_create(remember(name), SHMHUB_DTYPE_UINT16, 2, shape, &o, &w), SHMHUB_OK);
+    CHECK(w != NULL);
+    if (!w) return;
+    CHECK(shmhub_stream_count(w) == 0);
+    CHECK(shmhub_stream_last_write_ns(w) == 0);
+    CHECK(shmhub_stream_slots(w) == 4);
+    CHECK(shmhub_stream_dtype(w) == SHMHUB_DTYPE_UINT16);
+    CHECK(shmhub_stream_ndim(w) == 2);
+    CHECK(shmhub_stream_shape(w) && shmhub_stream_shape(w)[0] == 3 && shmhub_stream_shape(w)[1] == 4);
+    CHECK(shmhub_stream_frame_nbytes(w) == 24);
+    CHECK(shmhub_stream_writer_mode(w) == SHMHUB_WRITER_SINGLE);
+    CHECK(shmhub_stream_cursor(w) == 0);
+    CHECK(shmhub_stream_writer_pid(w) == 0);
+    CHECK(shmhub_stream_recoveries(w) == 0);
+    const shmhub_segment *seg = shmhub_stream_segment(w);
+    CHECK(seg != NULL);
+    CHECK(shmhub_segment_kind(seg) == SHMHUB_KIND_STREAM);
+    CHECK_STR(shmhub_segment_name(seg), name);
+
+    uint16_t f[12], g[12];
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    const void *p = (const void *)1;
+    CHECK_ST_NAMED(shmhub_stream_read_latest(w, g, sizeof g, &info), SHMHUB_E_EMPTY, name);
+    CHECK_ST_NAMED(shmhub_stream_peek(w, &p, &info), SHMHUB_E_EMPTY, name);
+    CHECK(p == NULL);
+    CHECK_ST_NAMED(shmhub_stream_read_next(w, g, sizeof g, 0, &info), SHMHUB_E_TIMEOUT, name);
+    CHECK_ST(shmhub_stream_wait(w, 0), SHMHUB_E_TIMEOUT);
+
+    for (int i = 0; i < 12; i++) f[i] = (uint16_t)(100 + i);
+    CHECK_ST(shmhub_stream_write(w, f, sizeof f), SHMHUB_OK);
+    CHECK(shmhub_stream_count(w) == 1);
+    int64_t now = util_now_ns(CLOCK_REALTIME), lw = shmhub_stream_last_write_ns(w);
+    CHECK(lw > now - 5000 * MS && lw <= now);
+    CHECK(shmhub_stream_writer_pid(w) == getpid());
+
+    /* a second handle: cursor starts at the head; same descriptor */
+    CHECK_ST(shmhub_stream_open(name, NULL, &r), SHMHUB_OK);
+    if (r) {
+        CHECK(shmhub_stream_cursor(r) == 1);
+        CHECK(shmhub_stream_slots(r) == 4 && shmhub_stream_frame_nbytes(r) == 24);
+        CHECK(shmhub_stream_dtype(r) == SHMHUB_DTYPE_UINT16 && shmhub_stream_ndim(r) == 2);
+        CHECK(shmhub_stream_count(r) == 1);
+        CHECK_ST(shmhub_stream_read_next(r, g, sizeof g, 0, &info), SHMHUB_E_TIMEOUT);
+        memset(g, 0, sizeof g);
+        CHECK_ST(shmhub_stream_read_latest(r, g, sizeof g, &info), SHMHUB_OK);
+        CHECK(memcmp(f, g, sizeof f) == 0);
+        CHECK(info.seq == 1 && info.missed == 0 && info.timestamp_ns == lw);
+        /* the creator's handle had cursor 0: read_next returns frame 1 */
+        CHECK_ST(shmhub_stream_read_next(w, g, sizeof g, 0, &info), SHMHUB_OK);
+        CHECK(info.seq == 1 && info.missed == 0 && shmhub_stream_cursor(w) == 1);
+        /* info NULL is fine; a short info gets only the fields that fit */
+        CHECK_ST(shmhub_stream_read_latest(r, g, sizeof g, NULL), SHMHUB_OK);
+        shmhub_frame_info small = {16, 0, 0, -7, 99};
+        CHECK_ST(shmhub_stream_read_latest(r, g, sizeof g, &small), SHMHUB_OK);
+        CHECK(small.seq == 1 && small.timestamp_ns == -7 && small.missed == 99);
+        /* open ignores slots/writer_mode in the options */
+        shmhub_stream_opts o2 = opts_of(16, SHMHUB_WRITER_MULTI);
+        shmhub_stream *r2 = NULL;
+        CHECK_ST(shmhub_stream_open(name, &o2, &r2), SHMHUB_OK);
+        CHECK(r2 && shmhub_stream_slots(r2) == 4 &&
+              shmhub_stream_writer_mode(r2) == SHMHUB_WRITER_SINGLE);
+        shmhub_stream_close(r2);
+    }
+
+    /* shmhub_segment_open sees a stream segment with one uint8 array "ring" */
+    shmhub_segment *sg = NULL;
+    CHECK_ST(shmhub_segment_open(name, NULL, &sg), SHMHUB_OK);
+    if (sg) {
+        CHECK(shmhub_segment_kind(sg) == SHMHUB_KIND_STREAM);
+        CHECK(shmhub_segment_array_count(sg) == 1);
+        const shmhub_array *a = NULL;
+        CHECK_ST(shmhub_segment_array_at(sg, 0, &a), SHMHUB_OK);
+        if (a) {
+            CHECK_STR(shmhub_array_name(a), "ring");
+            CHECK(shmhub_array_dtype(a) == SHMHUB_DTYPE_UINT8);
+            CHECK(shmhub_array_nbytes(a) == 4 * 64);
+        }
+        shmhub_segment_close(sg);
+    }
+    /* creating it again fails */
+    shmhub_stream *dup = (shmhub_stream *)1;
+    CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT16, 2, shape, NULL, &dup),
+                   SHMHUB_E_EXISTS, name);
+    CHECK(dup == NULL);
+    shmhub_stream_close(r);
+    shmhub_stream_close(w);
+    /* the claim was released by close */
+    CHECK_ST(shmhub_stream_open(name, NULL, &r), SHMHUB_OK);
+    CHECK(shmhub_stream_writer_pid(r) == 0);
+    shmhub_stream_close(r);
+    CHECK_ST(shmhub_unlink(name), SHMHUB_OK);
+
+    /* boundary slot counts and a scalar (ndim 0) frame */
+    uint64_t one = 1;
+    shmhub_stream *s = NULL;
+    o = opts_of(2, SHMHUB_WRITER_SINGLE);
+    CHECK_ST(shmhub_stream_create(remember(test_name("s2")), SHMHUB_DTYPE_FLOAT64, 0, NULL, &o, &s),
+             SHMHUB_OK);
+    CHECK(s && shmhub_stream_frame_nbytes(s) == 8 && shmhub_stream_ndim(s) == 0);
+    shmhub_stream_close(s);
+    shmhub_unlink(test_name("s2"));
+    o = opts_of(65536, SHMHUB_WRITER_MULTI);
+    CHECK_ST(shmhub_stream_create(remember(test_name("s65536")), SHMHUB_DTYPE_BOOL, 1, &one, &o, &s),
+             SHMHUB_OK);
+    CHECK(s && shmhub_stream_slots(s) == 65536 &&
+          shmhub_stream_writer_mode(s) == SHMHUB_WRITER_MULTI);
+    shmhub_stream_close(s);
+    shmhub_unlink(test_name("s65536"));
+    /* NULL options: defaults (8 slots, single writer) */
+    CHECK_ST(shmhub_stream_create(remember(test_name("dflt")), SHMHUB_DTYPE_INT8, 1, &one, NULL, &s),
+             SHMHUB_OK);
+    CHECK(s && shmhub_stream_slots(s) == 8 && shmhub_stream_writer_mode(s) == SHMHUB_WRITER_SINGLE);
+    shmhub_stream_close(s);
+    shmhub_unlink(test_name("dflt"));
+}
+
+/* ---- bad inputs ------------------------------------------------------------------------------- */
+
+static void test_bad_inputs(void) {
+    uint64_t shape[2] = {2, 2}, zero[2] = {0, 4};
+    shmhub_stream *s = (shmhub_stream *)1;
+    shmhub_stream_opts o = SHMHUB_STREAM_OPTS_INIT;
+    const char *name = test_name("bad");
+    char longname[SHMHUB_MAX_NAME + 2];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    const char *bad_names[] = {"", "a/b", "a b", "x\n", longname};
+    for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
+        s = (shmhub_stream *)1;
+        CHECK_ST(shmhub_stream_create(bad_names[i], SHMHUB_DTYPE_UINT8, 2, shape, NULL, &s),
+                 SHMHUB_E_INVALID);
+        CHECK(s == NULL);
+        s = (shmhub_stream *)1;
+        CHECK_ST(shmhub_stream_open(bad_names[i], NULL, &s), SHMHUB_E_INVALID);
+        CHECK(s == NULL);
+    }
+    CHECK_ST(shmhub_stream_create(NULL, SHMHUB_DTYPE_UINT8, 2, shape, NULL, &s), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_open(NULL, NULL, &s), SHMHUB_E_INVALID);
+    CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT8, 2, shape, NULL, NULL),
+                   SHMHUB_E_INVALID, name);
+    CHECK_ST_NAMED(shmhub_stream_open(name, NULL, NULL), SHMHUB_E_INVALID, name);
+    /* dtype, ndim, shape */
+    int32_t bad_dtypes[] = {SHMHUB_DTYPE_INVALID, SHMHUB_DTYPE_COUNT + 1, -1};
+    for (size_t i = 0; i < 3; i++) {
+        s = (shmhub_stream *)1;
+        CHECK_ST_NAMED(shmhub_stream_create(name, bad_dtypes[i], 2, shape, NULL, &s),
+                       SHMHUB_E_INVALID, name);
+        CHECK(s == NULL);
+    }
+    uint64_t nine[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT8, 9, nine, NULL, &s),
+                   SHMHUB_E_INVALID, name);
+    CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT8, 2, NULL, NULL, &s),
+                   SHMHUB_E_INVALID, name);
+    CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT8, 2, zero, NULL, &s),
+                   SHMHUB_E_INVALID, name);
+    uint64_t huge[2] = {UINT64_C(1) << 40, UINT64_C(1) << 40};
+    CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT8, 2, huge, NULL, &s),
+                   SHMHUB_E_INVALID, name);
+    /* options */
+    uint32_t bad_slots[] = {0, 1, 65537, UINT32_MAX};
+    for (size_t i = 0; i < 4; i++) {
+        o = opts_of(bad_slots[i], SHMHUB_WRITER_SINGLE);
+        CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT8, 2, shape, &o, &s),
+                       SHMHUB_E_INVALID, name);
+        CHECK(s == NULL);
+    }
+    o = opts_of(8, 2);
+    CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT8, 2, shape, &o, &s),
+                   SHMHUB_E_INVALID, name);
+    o = opts_of(8, SHMHUB_WRITER_SINGLE);
+    o.wait_mode = 3;
+    CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT8, 2, shape, &o, &s),
+                   SHMHUB_E_INVALID, name);
+    o = opts_of(8, SHMHUB_WRITER_SINGLE);
+    o.flags = 0x2;
+    CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT8, 2, shape, &o, &s),
+                   SHMHUB_E_INVALID, name);
+    o = opts_of(8, SHMHUB_WRITER_SINGLE);
+    o.size = 4;
+    CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT8, 2, shape, &o, &s),
+                   SHMHUB_E_INVALID, name);
+    CHECK_ST(shmhub_stream_opts_init(NULL, sizeof o), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_opts_init(&o, 4), SHMHUB_E_INVALID);
+    /* an older, shorter options struct (only size and slots) is read as far as it goes */
+    memset(&o, 0xff, sizeof o);
+    CHECK_ST(shmhub_stream_opts_init(&o, 8), SHMHUB_OK);
+    CHECK(o.size == 8 && o.slots == 8); /* the bytes past 8 are not touched */
+    o.slots = 3;
+    CHECK_ST(shmhub_stream_create(remember(name), SHMHUB_DTYPE_UINT8, 2, shape, &o, &s), SHMHUB_OK);
+    CHECK(s && shmhub_stream_slots(s) == 3 && shmhub_stream_writer_mode(s) == SHMHUB_WRITER_SINGLE);
+    /* open: bad options are refused too; missing name */
+    shmhub_stream *r = (shmhub_stream *)1;
+    o = opts_of(8, SHMHUB_WRITER_SINGLE);
+    o.wait_mode = 9;
+    CHECK_ST_NAMED(shmhub_stream_open(name, &o, &r), SHMHUB_E_INVALID, name);
+    CHECK(r == NULL);
+    const char *missing = test_name("missing");
+    r = (shmhub_stream *)1;
+    CHECK_ST_NAMED(shmhub_stream_open(missing, NULL, &r), SHMHUB_E_NOT_FOUND, missing);
+    CHECK(r == NULL);
+    /* a non-stream segment */
+    const char *arr = test_name("arrays");
+    shmhub_layout *l = NULL;
+    shmhub_segment *seg = NULL;
+    CHECK_ST(shmhub_layout_new(&l), SHMHUB_OK);
+    CHECK_ST(shmhub_layout_add(l, "x", SHMHUB_DTYPE_UINT8, 1, shape), SHMHUB_OK);
+    CHECK_ST(shmhub_segment_create(remember(arr), l, NULL, &seg), SHMHUB_OK);
+    shmhub_layout_free(l);
+    r = (shmhub_stream *)1;
+    CHECK_ST_NAMED(shmhub_stream_open(arr, NULL, &r), SHMHUB_E_WRONG_KIND, arr);
+    CHECK(r == NULL);
+    shmhub_segment_close(seg);
+    shmhub_unlink(arr);
+    if (!s) return;
+
+    /* calls on a handle */
+    unsigned char buf[8];
+    void *loan = (void *)1;
+    const void *pk = (const void *)1;
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    CHECK_ST_NAMED(shmhub_stream_write(s, buf, 3), SHMHUB_E_SIZE, name);
+    CHECK_ST_NAMED(shmhub_stream_write(s, buf, 5), SHMHUB_E_SIZE, name);
+    CHECK_ST(shmhub_stream_write(s, NULL, 4), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_write(NULL, buf, 4), SHMHUB_E_INVALID);
+    CHECK(shmhub_stream_count(s) == 0);
+    CHECK_ST(shmhub_stream_write(s, buf, 4), SHMHUB_OK);
+    CHECK_ST_NAMED(shmhub_stream_read_latest(s, buf, 8, &info), SHMHUB_E_SIZE, name);
+    CHECK_ST_NAMED(shmhub_stream_read_latest(s, buf, 0, &info), SHMHUB_E_SIZE, name);
+    CHECK_ST(shmhub_stream_read_latest(s, NULL, 4, &info), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_read_latest(NULL, buf, 4, &info), SHMHUB_E_INVALID);
+    CHECK_ST_NAMED(shmhub_stream_read_next(s, buf, 3, 0, &info), SHMHUB_E_SIZE, name);
+    CHECK_ST(shmhub_stream_read_next(s, NULL, 4, 0, &info), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_read_next(NULL, buf, 4, 0, &info), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_wait(NULL, 0), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_loan(s, NULL), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_loan(NULL, &loan), SHMHUB_E_INVALID);
+    CHECK(loan == NULL);
+    CHECK_ST_NAMED(shmhub_stream_commit(s), SHMHUB_E_INVALID, name);
+    CHECK_ST_NAMED(shmhub_stream_abandon(s), SHMHUB_E_INVALID, name);
+    CHECK_ST(shmhub_stream_commit(NULL), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_abandon(NULL), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_peek(s, NULL, &info), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_peek(NULL, &pk, &info), SHMHUB_E_INVALID);
+    CHECK(pk == NULL);
+    CHECK_ST(shmhub_stream_validate(NULL, &info), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_stream_validate(s, NULL), SHMHUB_E_INVALID);
+    shmhub_frame_info zero_seq = SHMHUB_FRAME_INFO_INIT;
+    CHECK_ST(shmhub_stream_validate(s, &zero_seq), SHMHUB_E_INVALID);
+    CHECK(shmhub_stream_count(s) == 1);
+    /* getters are NULL-safe */
+    CHECK(shmhub_stream_count(NULL) == 0 && shmhub_stream_slots(NULL) == 0);
+    CHECK(shmhub_stream_last_write_ns(NULL) == 0 && shmhub_stream_frame_nbytes(NULL) == 0);
+    CHECK(shmhub_stream_dtype(NULL) == SHMHUB_DTYPE_INVALID && shmhub_stream_ndim(NULL) == 0);
+    CHECK(shmhub_stream_shape(NULL) == NULL && shmhub_stream_segment(NULL) == NULL);
+    CHECK(shmhub_stream_cursor(NULL) == 0 && shmhub_stream_writer_pid(NULL) == 0);
+    CHECK(shmhub_stream_recoveries(NULL) == 0 && shmhub_stream_writer_mode(NULL) == 0);
+    shmhub_stream_seek(NULL, 3);
+    shmhub_stream_close(NULL);
+    shmhub_stream_close(s);
+    shmhub_unlink(name);
+}
+
+/* ---- cursor, overrun, seek, timeouts ---------------------------------------------------------- */
+
+static void test_reads(void) {
+    const char *name = test_name("reads");
+    shmhub_stream *w = make_u64(name, 1, 4, SHMHUB_WRITER_SINGLE), *r = NULL, *late = NULL;
+    if (!w) return;
+    CHECK_ST(shmhub_stream_open(name, NULL, &r), SHMHUB_OK);
+    if (!r) return;
+    uint64_t v = 0;
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    for (uint64_t i = 1; i <= 3; i++) CHECK(write_val(w, i) == 0);
+    for (uint64_t i = 1; i <= 3; i++) {
+        CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_OK);
+        CHECK(v == i && info.seq == i && info.missed == 0);
+    }
+    CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_E_TIMEOUT);
+    CHECK(shmhub_stream_cursor(r) == 3);
+    /* overrun: head 10, 4 slots: the oldest safe frame is 10 - 4 + 2 = 8 */
+    for (uint64_t i = 4; i <= 10; i++) CHECK(write_val(w, i) == 0);
+    CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_OK);
+    CHECK(v == 8 && info.seq == 8 && info.missed == 4);
+    CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_OK);
+    CHECK(v == 9 && info.seq == 9 && info.missed == 0);
+    CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_OK);
+    CHECK(v == 10 && info.seq == 10 && info.missed == 0);
+    /* seek */
+    shmhub_stream_seek(r, 0);
+    CHECK(shmhub_stream_cursor(r) == 0);
+    CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_OK);
+    CHECK(v == 8 && info.missed == 7);
+    shmhub_stream_seek(r, 5);
+    CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_OK);
+    CHECK(v == 8 && info.missed == 2);
+    shmhub_stream_seek(r, 8);
+    CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_OK);
+    CHECK(v == 9 && info.missed == 0);
+    shmhub_stream_seek(r, 10);
+    CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_E_TIMEOUT);
+    shmhub_stream_seek(r, 50); /* past the head: waits for frame 51 */
+    CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_E_TIMEOUT);
+    /* read_latest counts what it skipped and moves the cursor */
+    shmhub_stream_seek(r, 3);
+    CHECK_ST(shmhub_stream_read_latest(r, &v, 8, &info), SHMHUB_OK);
+    CHECK(v == 10 && info.seq == 10 && info.missed == 6 && shmhub_stream_cursor(r) == 10);
+    CHECK_ST(shmhub_stream_read_latest(r, &v, 8, &info), SHMHUB_OK);
+    CHECK(info.seq == 10 && info.missed == 0);
+    /* a handle opened now starts at the head */
+    CHECK_ST(shmhub_stream_open(name, NULL, &late), SHMHUB_OK);
+    if (late) {
+        CHECK(shmhub_stream_cursor(late) == 10);
+        CHECK_ST(shmhub_stream_read_next(late, &v, 8, 0, &info), SHMHUB_E_TIMEOUT);
+        CHECK_ST(shmhub_stream_wait(late, 0), SHMHUB_E_TIMEOUT);
+        int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+        CHECK_ST(shmhub_stream_wait(late, 20 * MS), SHMHUB_E_TIMEOUT);
+        int64_t dt = util_now_ns(CLOCK_MONOTONIC) - t0;
+        CHECK(dt >= 15 * MS && dt < 2000 * MS);
+        t0 = util_now_ns(CLOCK_MONOTONIC);
+        CHECK_ST(shmhub_stream_read_next(late, &v, 8, 20 * MS, &info), SHMHUB_E_TIMEOUT);
+        dt = util_now_ns(CLOCK_MONOTONIC) - t0;
+        CHECK(dt >= 15 * MS && dt < 2000 * MS);
+        CHECK(write_val(w, 11) == 0);
+        CHECK_ST(shmhub_stream_wait(late, 0), SHMHUB_OK);
+        CHECK_ST(shmhub_stream_wait(late, -1), SHMHUB_OK); /* forever, but already there */
+        CHECK_ST(shmhub_stream_read_next(late, &v, 8, -1, &info), SHMHUB_OK);
+        CHECK(v == 11 && info.seq == 11 && info.missed == 0);
+        shmhub_stream_close(late);
+    }
+    shmhub_stream_close(r);
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+
+    /* before the ring wraps, seek(0) replays from frame 1 */
+    name = test_name("replay");
+    w = make_u64(name, 1, 8, SHMHUB_WRITER_SINGLE);
+    if (!w) return;
+    for (uint64_t i = 1; i <= 5; i++) CHECK(write_val(w, i) == 0);
+    CHECK_ST(shmhub_stream_open(name, NULL, &r), SHMHUB_OK);
+    if (r) {
+        CHECK(shmhub_stream_cursor(r) == 5);
+        shmhub_stream_seek(r, 0);
+        for (uint64_t i = 1; i <= 5; i++) {
+            CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_OK);
+            CHECK(v == i && info.seq == i && info.missed == 0);
+        }
+        shmhub_stream_close(r);
+    }
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+}
+
+/* ---- wait modes ---------------------------------------------------------------------------------- */
+
+typedef struct delayed_write {
+    shmhub_stream *s;
+    long delay_ms;
+    uint64_t value;
+} delayed_write;
+
+static void *delayed_writer(void *arg) {
+    delayed_write *d = arg;
+    util_sleep_ms(d->delay_ms);
+    write_val(d->s, d->value);
+    return NULL;
+}
+
+static void test_wait_modes(void) {
+    const char *name = test_name("waitmodes");
+    shmhub_stream *w = make_u64(name, 1, 8, SHMHUB_WRITER_SINGLE);
+    if (!w) return;
+    uint32_t modes[3] = {SHMHUB_WAIT_FUTEX, SHMHUB_WAIT_SPIN_THEN_FUTEX, SHMHUB_WAIT_SPIN};
+    for (int m = 0; m < 3; m++) {
+        shmhub_stream_opts o = SHMHUB_STREAM_OPTS_INIT;
+        o.wait_mode = modes[m];
+        o.spin_ns = 1 * MS;
+        shmhub_stream *r = NULL;
+        CHECK_ST(shmhub_stream_open(name, &o, &r), SHMHUB_OK);
+        if (!r) continue;
+        uint64_t v = 0;
+        shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+        int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+        CHECK_ST(shmhub_stream_read_next(r, &v, 8, 20 * MS, &info), SHMHUB_E_TIMEOUT);
+        int64_t dt = util_now_ns(CLOCK_MONOTONIC) - t0;
+        CHECK(dt >= 15 * MS && dt < 2000 * MS);
+        CHECK_ST(shmhub_stream_wait(r, 0), SHMHUB_E_TIMEOUT);
+        delayed_write d = {w, 10, 1000 + (uint64_t)m};
+        pthread_t th;
+        pthread_create(&th, NULL, delayed_writer, &d);
+        CHECK_ST(shmhub_stream_read_next(r, &v, 8, 2000 * MS, &info), SHMHUB_OK);
+        CHECK(v == 1000 + (uint64_t)m);
+        pthread_join(th, NULL);
+        d.value = 2000 + (uint64_t)m;
+        pthread_create(&th, NULL, delayed_writer, &d);
+        CHECK_ST(shmhub_stream_wait(r, 2000 * MS), SHMHUB_OK);
+        pthread_join(th, NULL);
+        CHECK_ST(shmhub_stream_read_next(r, &v, 8, 0, &info), SHMHUB_OK);
+        CHECK(v == 2000 + (uint64_t)m);
+        shmhub_stream_close(r);
+    }
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+}
+
+/* ---- never torn across processes ------------------------------------------------------------- */
+
+static void test_never_torn(uint64_t words, uint64_t n_frames) {
+    char tag[64];
+    snprintf(tag, sizeof tag, "torn%llu", (unsigned long long)words);
+    const char *name = test_name(tag);
+    shmhub_stream *r = make_u64(name, words, 2, SHMHUB_WRITER_SINGLE);
+    if (!r) return;
+    shared_area *sh = shared_new();
+    pid_t pid = fork();
+    if (pid == 0) {
+        shmhub_stream *w = NULL;
+        if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
+        uint64_t *f = malloc(words * 8);
+        while (!atomic_load(&sh->go)) sched_yield();
+        for (uint64_t i = 1; i <= n_frames; i++) {
+            fill(f, words, i);
+            if (shmhub_stream_write(w, f, words * 8) != SHMHUB_OK) _exit(2);
+        }
+        shmhub_stream_close(w);
+        _exit(0);
+    }
+    uint64_t *f = malloc(words * 8);
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    uint64_t torn = 0, reads = 0, busy = 0, bad_seq = 0, bad_missed = 0, last = 0;
+    atomic_store(&sh->go, 1);
+    for (uint64_t k = 0; last < n_frames; k++) {
+        uint64_t before = shmhub_stream_cursor(r);
+        shmhub_status st = (k & 1) ? shmhub_stream_read_latest(r, f, words * 8, &info)
+                                   : shmhub_stream_read_next(r, f, words * 8, 2000 * MS, &info);
+        if (st == SHMHUB_E_BUSY) {
+            busy++;
+            continue;
+        }
+        if (st == SHMHUB_E_EMPTY) continue;
+        if (st != SHMHUB_OK) {
+            CHECK_ST(st, SHMHUB_OK);
+            break;
+        }
+        reads++;
+        if (!uniform(f, words, info.seq)) torn++;
+        if (info.seq < before || info.seq > n_frames) bad_seq++;
+        if (info.seq > before && info.missed != info.seq - before - 1) bad_missed++;
+        last = info.seq;
+    }
+    CHECK(child_rc(pid) == 0);
+    printf("never-torn %llu-byte frames: %llu reads of %llu frames, %llu torn, %llu busy\n",
+           (unsigned long long)(words * 8), (unsigned long long)reads, (unsigned long long)n_frames,
+           (unsigned long long)torn, (unsigned long long)busy);
+    CHECK(torn == 0);
+    CHECK(bad_seq == 0);
+    CHECK(bad_missed == 0);
+    CHECK(reads > 0);
+    CHECK(shmhub_stream_count(r) == n_frames);
+    free(f);
+    munmap(sh, sizeof *sh);
+    shmhub_stream_close(r);
+    shmhub_unlink(name);
+}
+
+/* ---- lossless ------------------------------------------------------------------------------------ */
+
+#define LL_WORDS 64
+#define LL_N 20000
+#define LL_BURST 32
+
+/* Reader process: read_next every frame; returns a bitmask of failures as exit code. */
+static int lossless_reader(const char *name, shared_area *sh, int idx) {
+    shmhub_stream *r = NULL;
+    if (shmhub_stream_open(name, NULL, &r) != SHMHUB_OK) return 1;
+    shmhub_stream_seek(r, 0);
+    atomic_fetch_add(&sh->go, 1);
+    uint64_t f[LL_WORDS];
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    int rc = 0;
+    for (uint64_t i = 1; i <= LL_N; i++) {
+        if (shmhub_stream_read_next(r, f, sizeof f, 5000 * MS, &info) != SHMHUB_OK) {
+            rc |= 2;
+            break;
+        }
+        if (info.seq != i) rc |= 4;
+        if (info.missed != 0) rc |= 8;
+        if (!uniform(f, LL_WORDS, i)) rc |= 16;
+        atomic_store(&sh->progress[idx], (int64_t)i);
+    }
+    shmhub_stream_close(r);
+    return rc;
+}
+
+static void test_lossless(void) {
+    const char *name = test_name("lossless");
+    shmhub_stream *w = make_u64(name, LL_WORDS, 64, SHMHUB_WRITER_SINGLE);
+    if (!w) return;
+    shared_area *sh = shared_new();
+    pid_t rd[2];
+    for (int k = 0; k < 2; k++) {
+        rd[k] = fork();
+        if (rd[k] == 0) _exit(lossless_reader(name, sh, k));
+    }
+    while (atomic_load(&sh->go) < 2) sched_yield();
+    /* bursts smaller than the ring; the next burst waits until both readers caught up */
+    uint64_t f[LL_WORDS];
+    int ok = 1;
+    for (uint64_t i = 1; i <= LL_N && ok; i++) {
+        fill(f, LL_WORDS, i);
+        if (shmhub_stream_write(w, f, sizeof f) != SHMHUB_OK) ok = 0;
+        if (i % LL_BURST == 0 || i == LL_N) {
+            int64_t deadline = util_now_ns(CLOCK_MONOTONIC) + 5000 * MS;
+            while ((atomic_load(&sh->progress[0]) < (int64_t)i ||
+                    atomic_load(&sh->progress[1]) < (int64_t)i) &&
+                   util_now_ns(CLOCK_MONOTONIC) < deadline)
+                sched_yield();
+        }
+    }
+    CHECK(ok);
+    int rc0 = child_rc(rd[0]), rc1 = child_rc(rd[1]);
+    if (rc0 || rc1) fprintf(stderr, "lossless readers exited %d and %d\n", rc0, rc1);
+    CHECK(rc0 == 0 && rc1 == 0);
+    CHECK(shmhub_stream_count(w) == LL_N);
+
+    /* unthrottled: whatever is lost is counted exactly and seqs only increase */
+    shmhub_stream *r = NULL;
+    CHECK_ST(shmhub_stream_open(name, NULL, &r), SHMHUB_OK);
+    if (r) {
+        uint64_t base = shmhub_stream_count(w);
+        atomic_store(&sh->go, 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            shmhub_stream *w2 = NULL;
+            /* the parent holds the claim; release it by closing w first (below), then write */
+            while (!atomic_load(&sh->go)) sched_yield();
+            if (shmhub_stream_open(name, NULL, &w2) != SHMHUB_OK) _exit(1);
+            uint64_t g[LL_WORDS];
+            for (uint64_t i = 1; i <= LL_N; i++) {
+                fill(g, LL_WORDS, base + i);
+                if (shmhub_stream_write(w2, g, sizeof g) != SHMHUB_OK) _exit(2);
+            }
+            shmhub_stream_close(w2);
+            _exit(0);
+        }
+        shmhub_stream_close(w);
+        w = NULL;
+        atomic_store(&sh->go, 1);
+        uint64_t received = 0, missed = 0, prev = base, bad = 0;
+        shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+        while (prev < base + LL_N) {
+            shmhub_status st = shmhub_stream_read_next(r, f, sizeof f, 5000 * MS, &info);
+            if (st == SHMHUB_E_BUSY) continue;
+            if (st != SHMHUB_OK) {
+                CHECK_ST(st, SHMHUB_OK);
+                break;
+            }
+            if (info.seq != prev + 1 + info.missed || !uniform(f, LL_WORDS, info.seq)) bad++;
+            received++;
+            missed += info.missed;
+            prev = info.seq;
+        }
+        CHECK(child_rc(pid) == 0);
+        printf("lossless unthrottled: %llu received, %llu missed of %d\n",
+               (unsigned long long)received, (unsigned long long)missed, LL_N);
+        CHECK(bad == 0);
+        CHECK(received + missed == LL_N);
+        shmhub_stream_close(r);
+    }
+    shmhub_stream_close(w);
+    munmap(sh, sizeof *sh);
+    shmhub_unlink(name);
+}
+
+/* ---- futex wake across processes --------------------------------------------------------------- */
+
+static void test_futex_wake(void) {
+    const char *name = test_name("wake");
+    shmhub_stream *w = make_u64(name, 1, 8, SHMHUB_WRITER_SINGLE);
+    if (!w) return;
+    shared_area *sh = shared_new();
+    enum { ROUNDS = 5 };
+    pid_t pid = fork();
+    if (pid == 0) {
+        shmhub_stream *r = NULL;
+        if (shmhub_stream_open(name, NULL, &r) != SHMHUB_OK) _exit(1);
+        for (int i = 0; i < ROUNDS; i++) {
+            uint64_t v = 0;
+            atomic_store(&sh->progress[0], i + 1); /* about to block */
+            if (shmhub_stream_read_next(r, &v, 8, 5000 * MS, NULL) != SHMHUB_OK) _exit(2);
+            int64_t now = util_now_ns(CLOCK_MONOTONIC);
+            atomic_store(&sh->t[i], now - (int64_t)v);
+        }
+        _exit(0);
+    }
+    for (int i = 0; i < ROUNDS; i++) {
+        while (atomic_load(&sh->progress[0]) < i + 1) sched_yield();
+        util_sleep_ms(30); /* let the reader fall asleep on the futex */
+        CHECK(write_val(w, (uint64_t)util_now_ns(CLOCK_MONOTONIC)) == 0);
+    }
+    CHECK(child_rc(pid) == 0);
+    int64_t worst = 0, sum = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        int64_t t = atomic_load(&sh->t[i]);
+        sum += t;
+        if (t > worst) worst = t;
+    }
+    printf("futex wake latency across processes: mean %.1f us, worst %.1f us (%d rounds)\n",
+           sum / 1000.0 / ROUNDS, worst / 1000.0, ROUNDS);
+    CHECK(worst > 0 && worst < 1000 * MS);
+    munmap(sh, sizeof *sh);
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+}
+
+/* ---- writer killed mid-loan ---------------------------------------------------------------------- */
+
+#define KW 1024 /* words per frame */
+
+static void test_killed_mid_loan(uint32_t mode) {
+    const char *name = test_name(mode == SHMHUB_WRITER_MULTI ? "killmulti" : "killsingle");
+    shmhub_stream *p = make_u64(name, KW, 4, mode);
+    if (!p) return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        shmhub_stream *w = NULL;
+        if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
+        for (uint64_t i = 1; i <= 5; i++)
+            if (write_val(w, i) != 0) _exit(2);
+        void *frame = NULL;
+        if (shmhub_stream_loan(w, &frame) != SHMHUB_OK) _exit(3);
+        fill(frame, KW / 2, 0xdeadbeef); /* half of frame 6 */
+        kill(getpid(), SIGKILL);
+        _exit(4);
+    }
+    CHECK(child_rc(pid) == 100 + SIGKILL); /* reaped: a zombie still counts as alive */
+    CHECK(shmhub_stream_count(p) == 5);
+    CHECK(shmhub_stream_writer_pid(p) == pid);
+    uint64_t *f = malloc(KW * 8);
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    CHECK_ST(shmhub_stream_read_latest(p, f, KW * 8, &info), SHMHUB_OK);
+    CHECK(info.seq == 5 && uniform(f, KW, 5));
+    /* replay: only whole frames, never frame 6; oldest safe frame is 5 - 4 + 2 = 3 */
+    shmhub_stream_seek(p, 0);
+    uint64_t expect = 3;
+    shmhub_status st;
+    while ((st = shmhub_stream_read_next(p, f, KW * 8, 0, &info)) == SHMHUB_OK) {
+        CHECK(info.seq == expect && uniform(f, KW, expect));
+        expect++;
+    }
+    CHECK(st == SHMHUB_E_TIMEOUT && expect == 6);
+    /* another handle takes the role or lock over, well within the lock timeout */
+    int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+    CHECK(write_val(p, 6) == 0);
+    int64_t dt = util_now_ns(CLOCK_MONOTONIC) - t0;
+    CHECK(dt < 1000 * MS);
+    CHECK(shmhub_stream_recoveries(p) >= 1);
+    CHECK(shmhub_stream_writer_pid(p) == getpid());
+    CHECK(shmhub_stream_count(p) == 6);
+    CHECK_ST(shmhub_stream_read_next(p, f, KW * 8, 0, &info), SHMHUB_OK);
+    CHECK(info.seq == 6 && info.missed == 0 && uniform(f, KW, 6));
+    CHECK_ST(shmhub_stream_read_latest(p, f, KW * 8, &info), SHMHUB_OK);
+    CHECK(info.seq == 6 && uniform(f, KW, 6));
+    for (uint64_t i = 7; i <= 12; i++) CHECK(write_val(p, i) == 0);
+    CHECK_ST(shmhub_stream_read_latest(p, f, KW * 8, &info), SHMHUB_OK);
+    CHECK(info.seq == 12 && uniform(f, KW, 12));
+    /* recoveries is stored in the segment: a fresh handle sees it */
+    shmhub_stream *q = NULL;
+    CHECK_ST(shmhub_stream_open(name, NULL, &q), SHMHUB_OK);
+    CHECK(q && shmhub_stream_recoveries(q) == shmhub_stream_recoveries(p));
+    shmhub_stream_close(q);
+    free(f);
+    shmhub_stream_close(p);
+    shmhub_unlink(name);
+}
+
+/* ---- liveness ------------------------------------------------------------------------------------- */
+
+static void test_liveness(void) {
+    const char *name = test_name("live");
+    shmhub_stream *c = make_u64(name, 1, 8, SHMHUB_WRITER_SINGLE);
+    if (!c) return;
+    shared_area *sh = shared_new();
+    pid_t wpid = fork();
+    if (wpid == 0) {
+        shmhub_stream *w = NULL;
+        if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
+        write_val(w, 1);
+        atomic_store(&sh->progress[0], 1);
+        while (atomic_load(&sh->progress[1]) == 0) sched_yield(); /* reader is waiting */
+        util_sleep_ms(50);
+        kill(getpid(), SIGKILL);
+        _exit(2);
+    }
+    while (atomic_load(&sh->progress[0]) == 0) sched_yield();
+    pid_t rpid = fork();
+    if (rpid == 0) {
+        shmhub_stream_opts o = SHMHUB_STREAM_OPTS_INIT;
+        o.flags = SHMHUB_STREAM_LIVENESS;
+        shmhub_stream *r = NULL;
+        if (shmhub_stream_open(name, &o, &r) != SHMHUB_OK) _exit(1);
+        atomic_store(&sh->progress[1], 1);
+        shmhub_status st = shmhub_stream_wait(r, 5000 * MS);
+        atomic_store(&sh->t[1], util_now_ns(CLOCK_MONOTONIC));
+        _exit(st == SHMHUB_E_PEER_DEAD ? 0 : 3);
+    }
+    CHECK(child_rc(wpid) == 100 + SIGKILL);
+    int64_t reaped = util_now_ns(CLOCK_MONOTONIC);
+    CHECK(child_rc(rpid) == 0);
+    int64_t lat = atomic_load(&sh->t[1]) - reaped;
+    printf("liveness: PEER_DEAD %.1f ms after the dead writer was reaped\n", lat / 1e6);
+    CHECK(lat < 500 * MS);
+
+    /* now: a liveness reader gets PEER_DEAD at once; with nothing to read, wait reports it too */
+    shmhub_stream_opts o = SHMHUB_STREAM_OPTS_INIT;
+    o.flags = SHMHUB_STREAM_LIVENESS;
+    shmhub_stream *r = NULL;
+    CHECK_ST(shmhub_stream_open(name, &o, &r), SHMHUB_OK);
+    if (r) {
+        uint64_t v;
+        int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+        CHECK_ST_NAMED(shmhub_stream_read_next(r, &v, 8, 5000 * MS, NULL), SHMHUB_E_PEER_DEAD, name);
+        CHECK(util_now_ns(CLOCK_MONOTONIC) - t0 < 500 * MS);
+        /* frames still unread are delivered first */
+        shmhub_stream_seek(r, 0);
+        CHECK_ST(shmhub_stream_read_next(r, &v, 8, 5000 * MS, NULL), SHMHUB_OK);
+        CHECK(v == 1);
+        shmhub_stream_close(r);
+    }
+    /* without the flag, it times out */
+    CHECK_ST(shmhub_stream_open(name, NULL, &r), SHMHUB_OK);
+    if (r) {
+        CHECK_ST(shmhub_stream_wait(r, 30 * MS), SHMHUB_E_TIMEOUT);
+        shmhub_stream_close(r);
+    }
+    /* SPIN wait mode checks liveness too */
+    o.wait_mode = SHMHUB_WAIT_SPIN;
+    CHECK_ST(shmhub_stream_open(name, &o, &r), SHMHUB_OK);
+    if (r) {
+        CHECK_ST(shmhub_stream_wait(r, 2000 * MS), SHMHUB_E_PEER_DEAD);
+        shmhub_stream_close(r);
+    }
+    munmap(sh, sizeof *sh);
+    shmhub_stream_close(c);
+    shmhub_unlink(name);
+}
+
+/* ---- multi-writer and single-writer exclusion -------------------------------------------------- */
+
+#define MW_WRITERS 3
+#define MW_EACH 2000
+#define MW_WORDS 16
+
+static void test_multi_writer(void) {
+    const char *name = test_name("multi");
+    shmhub_stream *r = make_u64(name, MW_WORDS, 8192, SHMHUB_WRITER_MULTI);
+    if (!r) return;
+    shared_area *sh = shared_new();
+    pid_t pids[MW_WRITERS];
+    for (int k = 0; k < MW_WRITERS; k++) {
+        pids[k] = fork();
+        if (pids[k] == 0) {
+            shmhub_stream *w = NULL;
+            if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
+            atomic_fetch_add(&sh->progress[0], 1);
+            while (!atomic_load(&sh->go)) sched_yield();
+            for (uint64_t i = 1; i <= MW_EACH; i++)
+                if (write_val(w, ((uint64_t)(k + 1) << 32) | i) != 0) _exit(2);
+            shmhub_stream_close(w);
+            _exit(0);
+        }
+    }
+    while (atomic_load(&sh->progress[0]) < MW_WRITERS) sched_yield();
+    atomic_store(&sh->go, 1);
+    uint64_t f[MW_WORDS], next[MW_WRITERS + 1] = {0}, got = 0, bad = 0;
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    while (got < MW_WRITERS * MW_EACH) {
+        shmhub_status st = shmhub_stream_read_next(r, f, sizeof f, 5000 * MS, &info);
+        if (st != SHMHUB_OK) {
+            CHECK_ST(st, SHMHUB_OK);
+            break;
+        }
+        got++;
+        uint64_t k = f[0] >> 32, i = f[0] & 0xffffffffu;
+        if (!uniform(f, MW_WORDS, f[0]) || k < 1 || k > MW_WRITERS || info.missed != 0 ||
+            info.seq != got || i != next[k] + 1)
+            bad++;
+        else
+            next[k] = i;
+    }
+    for (int k = 0; k < MW_WRITERS; k++) CHECK(child_rc(pids[k]) == 0);
+    CHECK(bad == 0);
+    CHECK(got == MW_WRITERS * MW_EACH);
+    CHECK(shmhub_stream_count(r) == MW_WRITERS * MW_EACH);
+    for (int k = 1; k <= MW_WRITERS; k++) CHECK(next[k] == MW_EACH);
+    CHECK(shmhub_stream_recoveries(r) == 0);
+    munmap(sh, sizeof *sh);
+    shmhub_stream_close(r);
+    shmhub_unlink(name);
+}
+
+static void test_single_writer_busy(void) {
+    const char *name = test_name("busy");
+    shmhub_stream *w = make_u64(name, 1, 8, SHMHUB_WRITER_SINGLE);
+    if (!w) return;
+    CHECK(write_val(w, 1) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        shmhub_stream *o = NULL;
+        if (shmhub_stream_open(name, NULL, &o) != SHMHUB_OK) _exit(1);
+        uint64_t v = 2;
+        if (shmhub_stream_write(o, &v, 8) != SHMHUB_E_BUSY) _exit(2);
+        if (!strstr(shmhub_last_error(), name)) _exit(3);
+        void *fr = NULL;
+        if (shmhub_stream_loan(o, &fr) != SHMHUB_E_BUSY || fr) _exit(4);
+        _exit(0);
+    }
+    CHECK(child_rc(pid) == 0);
+    CHECK(shmhub_stream_count(w) == 1);
+    /* closing the writer releases the claim: another process may write, with no recovery */
+    shmhub_stream_close(w);
+    pid = fork();
+    if (pid == 0) {
+        shmhub_stream *o = NULL;
+        if (shmhub_stream_open(name, NULL, &o) != SHMHUB_OK) _exit(1);
+        if (write_val(o, 2) != 0) _exit(2);
+        shmhub_stream_close(o);
+        _exit(0);
+    }
+    CHECK(child_rc(pid) == 0);
+    CHECK_ST(shmhub_stream_open(name, NULL, &w), SHMHUB_OK);
+    if (w) {
+        CHECK(shmhub_stream_count(w) == 2 && shmhub_stream_recoveries(w) == 0);
+        shmhub_stream_close(w);
+    }
+    shmhub_unlink(name);
+}
+
+/* ---- peek / validate, loans ------------------------------------------------------------------------ */
+
+static void test_peek_validate(void) {
+    const char *name = test_name("peek");
+    shmhub_stream *w = make_u64(name, 4, 4, SHMHUB_WRITER_SINGLE);
+    if (!w) return;
+    CHECK(write_val(w, 1) == 0);
+    const void *p = NULL;
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    CHECK_ST(shmhub_stream_peek(w, &p, &info), SHMHUB_OK);
+    CHECK(p && info.seq == 1 && uniform(p, 4, 1));
+    CHECK(shmhub_stream_cursor(w) == 1);
+    CHECK_ST(shmhub_stream_validate(w, &info), SHMHUB_OK);
+    for (uint64_t i = 2; i <= 4; i++) CHECK(write_val(w, i) == 0); /* slots - 1 more */
+    CHECK_ST(shmhub_stream_validate(w, &info), SHMHUB_OK);
+    CHECK(uniform(p, 4, 1));
+    /* an open loan on that slot already invalidates it */
+    void *fr = NULL;
+    CHECK_ST(shmhub_stream_loan(w, &fr), SHMHUB_OK);
+    CHECK(fr == p);
+    CHECK_ST_NAMED(shmhub_stream_validate(w, &info), SHMHUB_E_OVERWRITTEN, name);
+    CHECK_ST(shmhub_stream_abandon(w), SHMHUB_OK);
+    CHECK_ST(shmhub_stream_validate(w, &info), SHMHUB_E_OVERWRITTEN);
+    CHECK(write_val(w, 5) == 0); /* slots more writes in all */
+    CHECK_ST_NAMED(shmhub_stream_validate(w, &info), SHMHUB_E_OVERWRITTEN, name);
+    CHECK_ST(shmhub_stream_peek(w, &p, &info), SHMHUB_OK);
+    CHECK(info.seq == 5 && uniform(p, 4, 5));
+    CHECK_ST(shmhub_stream_validate(w, &info), SHMHUB_OK);
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+}
+
+static void test_loans(void) {
+    const char *name = test_name("loan");
+    shmhub_stream *w = make_u64(name, 8, 4, SHMHUB_WRITER_SINGLE), *r = NULL;
+    if (!w) return;
+    CHECK_ST(shmhub_stream_open(name, NULL, &r), SHMHUB_OK);
+    if (!r) return;
+    uint64_t f[8];
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    CHECK(write_val(w, 1) == 0 && write_val(w, 2) == 0);
+    void *fr = NULL, *fr2 = (void *)1;
+    CHECK_ST(shmhub_stream_loan(w, &fr), SHMHUB_OK);
+    CHECK(fr != NULL && ((uintptr_t)fr % SHMHUB_ALIGNMENT) == 0);
+    CHECK_ST_NAMED(shmhub_stream_write(w, f, sizeof f), SHMHUB_E_BUSY, name);
+    CHECK_ST(shmhub_stream_loan(w, &fr2), SHMHUB_E_BUSY);
+    CHECK(fr2 == NULL);
+    fill(fr, 8, 3);
+    CHECK(shmhub_stream_count(w) == 2); /* not yet published */
+    CHECK_ST(shmhub_stream_read_latest(r, f, sizeof f, &info), SHMHUB_OK);
+    CHECK(info.seq == 2 && uniform(f, 8, 2));
+    CHECK_ST(shmhub_stream_commit(w), SHMHUB_OK);
+    CHECK(shmhub_stream_count(w) == 3);
+    CHECK_ST(shmhub_stream_read_next(r, f, sizeof f, 0, &info), SHMHUB_OK);
+    CHECK(info.seq == 3 && uniform(f, 8, 3));
+    CHECK_ST(shmhub_stream_commit(w), SHMHUB_E_INVALID);
+    /* abandon: nothing published, the seq is reused */
+    CHECK_ST(shmhub_stream_loan(w, &fr), SHMHUB_OK);
+    fill(fr, 8, 0xbad);
+    CHECK_ST(shmhub_stream_abandon(w), SHMHUB_OK);
+    CHECK_ST(shmhub_stream_abandon(w), SHMHUB_E_INVALID);
+    CHECK(shmhub_stream_count(w) == 3);
+    CHECK_ST(shmhub_stream_read_next(r, f, sizeof f, 0, &info), SHMHUB_E_TIMEOUT);
+    CHECK(write_val(w, 4) == 0);
+    CHECK(shmhub_stream_count(w) == 4);
+    CHECK_ST(shmhub_stream_read_next(r, f, sizeof f, 0, &info), SHMHUB_OK);
+    CHECK(info.seq == 4 && info.missed == 0 && uniform(f, 8, 4));
+    /* closing with a loan open abandons it */
+    CHECK_ST(shmhub_stream_loan(w, &fr), SHMHUB_OK);
+    fill(fr, 8, 0xbad);
+    shmhub_stream_close(w);
+    CHECK(shmhub_stream_count(r) == 4);
+    CHECK_ST(shmhub_stream_read_latest(r, f, sizeof f, &info), SHMHUB_OK);
+    CHECK(info.seq == 4 && uniform(f, 8, 4));
+    CHECK(write_val(r, 5) == 0); /* the claim was released: r may write */
+    CHECK_ST(shmhub_stream_read_next(r, f, sizeof f, 0, &info), SHMHUB_OK);
+    CHECK(info.seq == 5 && uniform(f, 8, 5));
+    /* replay after the abandon sees only whole frames */
+    shmhub_stream_seek(r, 0);
+    uint64_t prev = 0;
+    shmhub_status st;
+    while ((st = shmhub_stream_read_next(r, f, sizeof f, 0, &info)) == SHMHUB_OK) {
+        CHECK(info.seq > prev && uniform(f, 8, info.seq));
+        prev = info.seq;
+    }
+    CHECK(st == SHMHUB_E_TIMEOUT && prev == 5);
+    /* MULTI mode: an abandon releases the lock */
+    shmhub_stream_close(r);
+    shmhub_unlink(name);
+    name = test_name("loanmulti");
+    w = make_u64(name, 8, 4, SHMHUB_WRITER_MULTI);
+    if (!w) return;
+    CHECK_ST(shmhub_stream_loan(w, &fr), SHMHUB_OK);
+    CHECK_ST(shmhub_stream_abandon(w), SHMHUB_OK);
+    CHECK(write_val(w, 1) == 0);
+    CHECK_ST(shmhub_stream_loan(w, &fr), SHMHUB_OK);
+    fill(fr, 8, 2);
+    CHECK_ST(shmhub_stream_commit(w), SHMHUB_OK);
+    CHECK(write_val(w, 3) == 0 && shmhub_stream_count(w) == 3);
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+}
+
+/* ---- read-only handles -------------------------------------------------------------------------- */
+
+static void test_read_only(void) {
+    const char *name = test_name("ro");
+    shmhub_stream *w = make_u64(name, 1, 8, SHMHUB_WRITER_SINGLE), *r = NULL;
+    if (!w) return;
+    CHECK(write_val(w, 1) == 0);
+    shmhub_segment_opts so = SHMHUB_SEGMENT_OPTS_INIT;
+    so.flags = SHMHUB_READ_ONLY;
+    shmhub_stream_opts o = SHMHUB_STREAM_OPTS_INIT;
+    o.segment = &so;
+    CHECK_ST(shmhub_stream_open(name, &o, &r), SHMHUB_OK);
+    if (r) {
+        uint64_t v = 7;
+        void *fr = (void *)1;
+        CHECK(shmhub_segment_read_only(shmhub_stream_segment(r)) != 0);
+        CHECK_ST_NAMED(shmhub_stream_write(r, &v, 8), SHMHUB_E_READ_ONLY, name);
+        CHECK_ST_NAMED(shmhub_stream_loan(r, &fr), SHMHUB_E_READ_ONLY, name);
+        CHECK(fr == NULL);
+        shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+        CHECK_ST(shmhub_stream_read_latest(r, &v, 8, &info), SHMHUB_OK);
+        CHECK(v == 1 && info.seq == 1);
+        int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+        CHECK_ST(shmhub_stream_wait(r, 20 * MS), SHMHUB_E_TIMEOUT);
+        int64_t dt = util_now_ns(CLOCK_MONOTONIC) - t0;
+        CHECK(dt >= 15 * MS && dt < 2000 * MS);
+        delayed_write d = {w, 20, 2};
+        pthread_t th;
+        pthread_create(&th, NULL, delayed_writer, &d);
+        CHECK_ST(shmhub_stream_read_next(r, &v, 8, 2000 * MS, &info), SHMHUB_OK);
+        pthread_join(th, NULL);
+        CHECK(v == 2 && info.seq == 2);
+        const void *p = NULL;
+        CHECK_ST(shmhub_stream_peek(r, &p, &info), SHMHUB_OK);
+        CHECK(p && *(const uint64_t *)p == 2);
+        CHECK_ST(shmhub_stream_validate(r, &info), SHMHUB_OK);
+        shmhub_stream_close(r);
+    }
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+}
+
+/* ---- threads sharing one writer handle -------------------------------------------------------- */
+
+#define TH_N 4
+#define TH_EACH 5000
+#define TH_WORDS 32
+
+typedef struct th_arg {
+    shmhub_stream *s;
+    uint64_t id;
+    _Atomic int *stop;
+    uint64_t torn, reads;
+} th_arg;
+
+static void *th_writer(void *p) {
+    th_arg *a = p;
+    uint64_t f[TH_WORDS];
+    for (uint64_t i = 1; i <= TH_EACH; i++) {
+        fill(f, TH_WORDS, (a->id << 32) | i);
+        if (shmhub_stream_write(a->s, f, sizeof f) != SHMHUB_OK) a->torn++;
+    }
+    return NULL;
+}
+
+static void *th_reader(void *p) {
+    th_arg *a = p;
+    uint64_t f[TH_WORDS];
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    while (!atomic_load(a->stop)) {
+        shmhub_status st = shmhub_stream_read_latest(a->s, f, sizeof f, &info);
+        if (st == SHMHUB_OK) {
+            a->reads++;
+            if (!uniform(f, TH_WORDS, f[0])) a->torn++;
+        }
+    }
+    return NULL;
+}
+
+static void test_threads(void) {
+    const char *name = test_name("threads");
+    shmhub_stream *w = make_u64(name, TH_WORDS, 8, SHMHUB_WRITER_SINGLE), *r = NULL;
+    if (!w) return;
+    CHECK_ST(shmhub_stream_open(name, NULL, &r), SHMHUB_OK);
+    _Atomic int stop = 0;
+    th_arg wa[TH_N], ra = {r, 0, &stop, 0, 0};
+    pthread_t wt[TH_N], rt;
+    pthread_create(&rt, NULL, th_reader, &ra);
+    for (int k = 0; k < TH_N; k++) {
+        wa[k] = (th_arg){w, (uint64_t)k + 1, &stop, 0, 0};
+        pthread_create(&wt[k], NULL, th_writer, &wa[k]);
+    }
+    uint64_t failed = 0;
+    for (int k = 0; k < TH_N; k++) {
+        pthread_join(wt[k], NULL);
+        failed += wa[k].torn;
+    }
+    atomic_store(&stop, 1);
+    pthread_join(rt, NULL);
+    CHECK(failed == 0);
+    CHECK(ra.torn == 0);
+    CHECK(shmhub_stream_count(w) == TH_N * TH_EACH);
+    uint64_t f[TH_WORDS];
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    shmhub_stream_seek(r, 0);
+    uint64_t last_of[TH_N + 1] = {0}, bad = 0, n = 0;
+    while (shmhub_stream_read_next(r, f, sizeof f, 0, &info) == SHMHUB_OK) {
+        uint64_t k = f[0] >> 32;
+        if (!uniform(f, TH_WORDS, f[0]) || k < 1 || k > TH_N || (f[0] & 0xffffffffu) <= last_of[k])
+            bad++;
+        else
+            last_of[k] = f[0] & 0xffffffffu;
+        n++;
+    }
+    CHECK(bad == 0 && n == 7); /* slots - 1 frames are safe to replay */
+    shmhub_stream_close(r);
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+}
+
+/* ---- helper modes for the syscall script ---------------------------------------------------------- */
+
+static int publish_only(long n) {
+    char name[64];
+    snprintf(name, sizeof name, "t%ld.publish", (long)getpid());
+    shmhub_stream *w = NULL;
+    uint64_t one = 8;
+    if (shmhub_stream_create(name, SHMHUB_DTYPE_UINT64, 1, &one, NULL, &w) != SHMHUB_OK) {
+        fprintf(stderr, "create: %s\n", shmhub_last_error());
+        return 1;
+    }
+    uint64_t f[8] = {0};
+    int rc = 0;
+    for (long i = 1; i <= n; i++) {
+        f[0] = (uint64_t)i;
+        if (shmhub_stream_write(w, f, sizeof f) != SHMHUB_OK) rc = 1;
+    }
+    if (shmhub_stream_count(w) != (uint64_t)n) rc = 1;
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+    printf("published %ld frames\n", n);
+    return rc;
+}
+
+static int publish_to_sleeper(void) {
+    char name[64];
+    snprintf(name, sizeof name, "t%ld.sleeper", (long)getpid());
+    shmhub_stream *w = NULL;
+    uint64_t one = 1;
+    if (shmhub_stream_create(name, SHMHUB_DTYPE_UINT64, 1, &one, NULL, &w) != SHMHUB_OK) return 1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        shmhub_stream *r = NULL;
+        uint64_t v;
+        if (shmhub_stream_open(name, NULL, &r) != SHMHUB_OK) _exit(1);
+        _exit(shmhub_stream_read_next(r, &v, 8, 5000 * MS, NULL) == SHMHUB_OK ? 0 : 2);
+    }
+    util_sleep_ms(200);
+    uint64_t v = 1;
+    int rc = shmhub_stream_write(w, &v, 8) != SHMHUB_OK;
+    rc |= child_rc(pid) != 0;
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 3 && !strcmp(argv[1], "--publish-only")) return publish_only(atol(argv[2]));
+    if (argc == 2 && !strcmp(argv[1], "--publish-to-sleeper")) return publish_to_sleeper();
+    int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+    test_basics();
+    test_bad_inputs();
+    test_reads();
+    test_wait_modes();
+    test_never_torn(3, 200000);      /* 24-byte frames: word copies */
+    test_never_torn(512, 20000);     /* 4 KiB: the bulk-copy threshold */
+    test_never_torn(4096, 20000);    /* 32 KiB */
+    test_never_torn(131072, 1000);   /* 1 MiB */
+    test_lossless();
+    test_futex_wake();
+    test_killed_mid_loan(SHMHUB_WRITER_SINGLE);
+    test_killed_mid_loan(SHMHUB_WRITER_MULTI);
+    test_liveness();
+    test_multi_writer();
+    test_single_writer_busy();
+    test_peek_validate();
+    test_loans();
+    test_read_only();
+    test_threads();
+    for (int i = 0; i < g_nnames; i++) shmhub_unlink(g_names[i]); /* leftovers of failed checks */
+    printf("test_stream: %.2f s\n", (util_now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
+    return check_finish("test_stream");
+}
