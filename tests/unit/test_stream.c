@@ -41,6 +41,12 @@ static int child_rc(pid_t pid) {
     return 255;
 }
 
+/* fork() with stdio flushed first, so buffered output is not printed twice. */
+static pid_t xfork(void) {
+    fflush(NULL);
+    return xfork();
+}
+
 /* Shared anonymous memory for handshakes between the test's processes (inherited across fork). */
 typedef struct shared_area {
     _Atomic int64_t go;
@@ -515,7 +521,7 @@ static void test_never_torn(uint64_t words, uint64_t n_frames) {
     shmhub_stream *r = make_u64(name, words, 2, SHMHUB_WRITER_SINGLE);
     if (!r) return;
     shared_area *sh = shared_new();
-    pid_t pid = fork();
+    pid_t pid = xfork();
     if (pid == 0) {
         shmhub_stream *w = NULL;
         if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
@@ -602,7 +608,7 @@ static void test_lossless(void) {
     shared_area *sh = shared_new();
     pid_t rd[2];
     for (int k = 0; k < 2; k++) {
-        rd[k] = fork();
+        rd[k] = xfork();
         if (rd[k] == 0) _exit(lossless_reader(name, sh, k));
     }
     while (atomic_load(&sh->go) < 2) sched_yield();
@@ -632,7 +638,7 @@ static void test_lossless(void) {
     if (r) {
         uint64_t base = shmhub_stream_count(w);
         atomic_store(&sh->go, 0);
-        pid_t pid = fork();
+        pid_t pid = xfork();
         if (pid == 0) {
             shmhub_stream *w2 = NULL;
             /* the parent holds the claim; release it by closing w first (below), then write */
@@ -683,7 +689,7 @@ static void test_futex_wake(void) {
     if (!w) return;
     shared_area *sh = shared_new();
     enum { ROUNDS = 5 };
-    pid_t pid = fork();
+    pid_t pid = xfork();
     if (pid == 0) {
         shmhub_stream *r = NULL;
         if (shmhub_stream_open(name, NULL, &r) != SHMHUB_OK) _exit(1);
@@ -724,7 +730,7 @@ static void test_killed_mid_loan(uint32_t mode) {
     const char *name = test_name(mode == SHMHUB_WRITER_MULTI ? "killmulti" : "killsingle");
     shmhub_stream *p = make_u64(name, KW, 4, mode);
     if (!p) return;
-    pid_t pid = fork();
+    pid_t pid = xfork();
     if (pid == 0) {
         shmhub_stream *w = NULL;
         if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
@@ -784,7 +790,7 @@ static void test_liveness(void) {
     shmhub_stream *c = make_u64(name, 1, 8, SHMHUB_WRITER_SINGLE);
     if (!c) return;
     shared_area *sh = shared_new();
-    pid_t wpid = fork();
+    pid_t wpid = xfork();
     if (wpid == 0) {
         shmhub_stream *w = NULL;
         if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
@@ -796,7 +802,7 @@ static void test_liveness(void) {
         _exit(2);
     }
     while (atomic_load(&sh->progress[0]) == 0) sched_yield();
-    pid_t rpid = fork();
+    pid_t rpid = xfork();
     if (rpid == 0) {
         shmhub_stream_opts o = SHMHUB_STREAM_OPTS_INIT;
         o.flags = SHMHUB_STREAM_LIVENESS;
@@ -861,7 +867,7 @@ static void test_multi_writer(void) {
     shared_area *sh = shared_new();
     pid_t pids[MW_WRITERS];
     for (int k = 0; k < MW_WRITERS; k++) {
-        pids[k] = fork();
+        pids[k] = xfork();
         if (pids[k] == 0) {
             shmhub_stream *w = NULL;
             if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
@@ -907,7 +913,7 @@ static void test_single_writer_busy(void) {
     shmhub_stream *w = make_u64(name, 1, 8, SHMHUB_WRITER_SINGLE);
     if (!w) return;
     CHECK(write_val(w, 1) == 0);
-    pid_t pid = fork();
+    pid_t pid = xfork();
     if (pid == 0) {
         shmhub_stream *o = NULL;
         if (shmhub_stream_open(name, NULL, &o) != SHMHUB_OK) _exit(1);
@@ -922,7 +928,7 @@ static void test_single_writer_busy(void) {
     CHECK(shmhub_stream_count(w) == 1);
     /* closing the writer releases the claim: another process may write, with no recovery */
     shmhub_stream_close(w);
-    pid = fork();
+    pid = xfork();
     if (pid == 0) {
         shmhub_stream *o = NULL;
         if (shmhub_stream_open(name, NULL, &o) != SHMHUB_OK) _exit(1);
@@ -1192,7 +1198,7 @@ static int publish_to_sleeper(void) {
     shmhub_stream *w = NULL;
     uint64_t one = 1;
     if (shmhub_stream_create(name, SHMHUB_DTYPE_UINT64, 1, &one, NULL, &w) != SHMHUB_OK) return 1;
-    pid_t pid = fork();
+    pid_t pid = xfork();
     if (pid == 0) {
         shmhub_stream *r = NULL;
         uint64_t v;
