@@ -44,7 +44,7 @@ static int child_rc(pid_t pid) {
 /* fork() with stdio flushed first, so buffered output is not printed twice. */
 static pid_t xfork(void) {
     fflush(NULL);
-    return xfork();
+    return fork();
 }
 
 /* Shared anonymous memory for handshakes between the test's processes (inherited across fork). */
