@@ -71,7 +71,7 @@ struct shmhub_stream {
     shmhub_dtype dtype;
     uint32_t ndim;
     uint64_t shape[SHMHUB_MAX_NDIM];
-    uint64_t cursor;
+    _Atomic uint64_t cursor; /* relaxed: per handle, atomic only so concurrent reads are race-free */
     uint32_t claimed_pid;   /* single-writer role held by this handle (0 = not claimed) */
     int loan_open;
     uint64_t loan_seq;
@@ -214,7 +214,7 @@ static shmhub_status attach(shmhub_segment *seg, const shmhub_stream_opts *o, sh
     s->dtype = (shmhub_dtype)d.dtype;
     s->ndim = d.ndim;
     memcpy(s->shape, d.shape, sizeof s->shape);
-    s->cursor = atomic_load_explicit(&s->ctl->head, memory_order_acquire);
+    atomic_init(&s->cursor, atomic_load_explicit(&s->ctl->head, memory_order_acquire));
     *out = s;
     return SHMHUB_OK;
 }
@@ -301,7 +301,10 @@ static shmhub_status claim_writer(shmhub_stream *s) {
     uint32_t me = (uint32_t)getpid();
     for (;;) {
         uint32_t cur = atomic_load(&s->ctl->writer_pid);
-        if (cur == me) break;
+        if (cur == me)
+            return shmhub__fail(SHMHUB_E_BUSY,
+                                "stream '%s': another handle in this process is its single writer",
+                                s->seg->name);
         if (cur && shmhub__pid_alive(cur))
             return shmhub__fail(SHMHUB_E_BUSY,
                                 "stream '%s': process %u is its single writer; create the stream "
@@ -324,6 +327,11 @@ static shmhub_status lock_writer(shmhub_stream *s) {
     for (;;) {
         uint32_t cur = 0;
         if (atomic_compare_exchange_strong(&s->ctl->lock, &cur, me)) break;
+        if (cur == me) /* e.g. a loan open on another handle of this thread: waiting would deadlock */
+            return shmhub__fail(SHMHUB_E_BUSY,
+                                "stream '%s': this thread already holds the writer lock (an open "
+                                "loan on another handle?)",
+                                s->seg->name);
         if (!shmhub__pid_alive(cur)) { /* the holder died: take the lock over, and count it */
             if (atomic_compare_exchange_strong(&s->ctl->lock, &cur, me)) {
                 atomic_fetch_add(&s->ctl->recoveries, 1);
@@ -441,6 +449,13 @@ SHMHUB_API shmhub_status shmhub_stream_abandon(shmhub_stream *s) {
 
 /* ---- reader side -------------------------------------------------------------------------------- */
 
+static inline uint64_t load_cursor(const shmhub_stream *s) {
+    return atomic_load_explicit(&((shmhub_stream *)s)->cursor, memory_order_relaxed);
+}
+static inline void store_cursor(shmhub_stream *s, uint64_t v) {
+    atomic_store_explicit(&s->cursor, v, memory_order_relaxed);
+}
+
 enum { SLOT_OK, SLOT_LAPPED, SLOT_EMPTY };
 
 /* Copies frame seq out of its slot if the slot still holds it, whole. dst NULL: validate only. */
@@ -536,8 +551,9 @@ SHMHUB_API shmhub_status shmhub_stream_read_latest(shmhub_stream *s, void *dst, 
             return shmhub__fail(SHMHUB_E_EMPTY, "stream '%s': no frame written yet", s->seg->name);
         int64_t ts;
         if (read_slot(s, h, dst, &ts) == SLOT_OK) {
-            uint64_t missed = h > s->cursor + 1 ? h - s->cursor - 1 : 0;
-            s->cursor = h;
+            uint64_t cur = load_cursor(s);
+            uint64_t missed = h > cur + 1 ? h - cur - 1 : 0;
+            store_cursor(s, h);
             fill_info(info, h, ts, missed);
             return SHMHUB_OK;
         }
@@ -555,24 +571,25 @@ SHMHUB_API shmhub_status shmhub_stream_read_next(shmhub_stream *s, void *dst, si
     uint64_t skip = 0; /* frames found abandoned or overwritten by an abandoned loan */
     for (int lap = 0; lap < MAX_LAPS;) {
         uint64_t h = atomic_load_explicit(&s->ctl->head, memory_order_acquire);
-        if (h <= s->cursor + skip) {
-            if ((st = wait_after(s, s->cursor + skip, deadline, timeout_ns)) != SHMHUB_OK)
+        uint64_t cur = load_cursor(s);
+        if (h <= cur + skip) {
+            if ((st = wait_after(s, cur + skip, deadline, timeout_ns)) != SHMHUB_OK)
                 return st;
             continue;
         }
-        uint64_t target = s->cursor + 1 + skip;
+        uint64_t target = cur + 1 + skip;
         /* The writer may be rewriting slot (h % slots) right now: the oldest safe frame is h-slots+2. */
         uint64_t oldest = h + 2 > s->slots ? h + 2 - s->slots : 1;
         if (target < oldest) target = oldest;
         int64_t ts;
         int r = read_slot(s, target, dst, &ts);
         if (r == SLOT_OK) {
-            uint64_t missed = target - s->cursor - 1;
-            s->cursor = target;
+            uint64_t missed = target - cur - 1;
+            store_cursor(s, target);
             fill_info(info, target, ts, missed);
             return SHMHUB_OK;
         }
-        if (r == SLOT_EMPTY) skip = target - s->cursor; /* lost: move past it */
+        if (r == SLOT_EMPTY) skip = target - cur; /* lost: move past it */
         else lap++;
     }
     return shmhub__fail(SHMHUB_E_BUSY, "stream '%s': the writer lapped this reader %d times",
@@ -581,7 +598,7 @@ SHMHUB_API shmhub_status shmhub_stream_read_next(shmhub_stream *s, void *dst, si
 
 SHMHUB_API shmhub_status shmhub_stream_wait(shmhub_stream *s, int64_t timeout_ns) {
     if (!s) return shmhub__fail(SHMHUB_E_INVALID, "stream wait: NULL handle");
-    return wait_after(s, s->cursor, deadline_of(timeout_ns), timeout_ns);
+    return wait_after(s, load_cursor(s), deadline_of(timeout_ns), timeout_ns);
 }
 
 SHMHUB_API shmhub_status shmhub_stream_peek(shmhub_stream *s, const void **frame,
@@ -594,8 +611,9 @@ SHMHUB_API shmhub_status shmhub_stream_peek(shmhub_stream *s, const void **frame
             return shmhub__fail(SHMHUB_E_EMPTY, "stream '%s': no frame written yet", s->seg->name);
         int64_t ts;
         if (read_slot(s, h, NULL, &ts) == SLOT_OK) {
-            uint64_t missed = h > s->cursor + 1 ? h - s->cursor - 1 : 0;
-            s->cursor = h;
+            uint64_t cur = load_cursor(s);
+            uint64_t missed = h > cur + 1 ? h - cur - 1 : 0;
+            store_cursor(s, h);
             fill_info(info, h, ts, missed);
             *frame = s->ring + (h - 1) % s->slots * s->stride;
             return SHMHUB_OK;
@@ -640,9 +658,9 @@ SHMHUB_API const uint64_t *shmhub_stream_shape(const shmhub_stream *s) {
 SHMHUB_API uint64_t shmhub_stream_frame_nbytes(const shmhub_stream *s) {
     return s ? s->frame_nbytes : 0;
 }
-SHMHUB_API uint64_t shmhub_stream_cursor(const shmhub_stream *s) { return s ? s->cursor : 0; }
+SHMHUB_API uint64_t shmhub_stream_cursor(const shmhub_stream *s) { return s ? load_cursor(s) : 0; }
 SHMHUB_API void shmhub_stream_seek(shmhub_stream *s, uint64_t seq) {
-    if (s) s->cursor = seq;
+    if (s) store_cursor(s, seq);
 }
 SHMHUB_API int64_t shmhub_stream_writer_pid(const shmhub_stream *s) {
     return s ? atomic_load_explicit(&s->ctl->writer_pid, memory_order_relaxed) : 0;
