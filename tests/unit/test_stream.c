@@ -1214,6 +1214,71 @@ static int publish_to_sleeper(void) {
     return rc;
 }
 
+/* A second handle in the writer's own process cannot write in single-writer mode; a thread that
+ * holds the multi-writer lock (open loan) gets BUSY writing through another handle. */
+static void test_same_process_handles(void) {
+    const char *name = test_name("twohandles");
+    shmhub_stream *a = make_u64(name, 4, 4, SHMHUB_WRITER_SINGLE), *b = NULL;
+    CHECK_ST(shmhub_stream_open(name, NULL, &b), SHMHUB_OK);
+    CHECK(write_val(a, 1) == SHMHUB_OK);
+    CHECK_ST((shmhub_status)write_val(b, 2), SHMHUB_E_BUSY);
+    shmhub_stream_close(a); /* releases the claim: now b may write */
+    CHECK(write_val(b, 3) == SHMHUB_OK);
+    CHECK(shmhub_stream_count(b) == 2);
+    shmhub_stream_close(b);
+    shmhub_unlink(name);
+
+    const char *mname = test_name("selflock");
+    shmhub_stream *m1 = make_u64(mname, 4, 4, SHMHUB_WRITER_MULTI), *m2 = NULL;
+    shmhub_stream_opts o = opts_of(4, SHMHUB_WRITER_MULTI);
+    o.lock_timeout_ns = 10000 * MS;
+    CHECK_ST(shmhub_stream_open(mname, &o, &m2), SHMHUB_OK);
+    void *frame = NULL;
+    CHECK_ST(shmhub_stream_loan(m1, &frame), SHMHUB_OK);
+    int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+    CHECK_ST((shmhub_status)write_val(m2, 5), SHMHUB_E_BUSY);
+    CHECK(util_now_ns(CLOCK_MONOTONIC) - t0 < 1000 * MS); /* not the 10 s lock timeout */
+    CHECK_ST(shmhub_stream_commit(m1), SHMHUB_OK);
+    CHECK(write_val(m2, 6) == SHMHUB_OK);
+    shmhub_stream_close(m1);
+    shmhub_stream_close(m2);
+    shmhub_unlink(mname);
+}
+
+/* A killed writer that is not reaped yet (a zombie) counts as dead: liveness fires and the
+ * single-writer role is taken over without waiting for the parent to reap it. */
+static void test_zombie_writer(void) {
+    const char *name = test_name("zombie");
+    shmhub_stream *r = make_u64(name, 4, 4, SHMHUB_WRITER_SINGLE);
+    pid_t pid = xfork();
+    if (pid == 0) {
+        shmhub_stream *w = NULL;
+        if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK || write_val(w, 7) != SHMHUB_OK)
+            _exit(1);
+        kill(getpid(), SIGKILL);
+        _exit(2);
+    }
+    while (shmhub_stream_count(r) < 1) usleep(1000);
+    /* wait until the child is a zombie, without reaping it */
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    CHECK(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) == 0);
+    shmhub_stream_opts o = opts_of(4, SHMHUB_WRITER_SINGLE);
+    o.flags = SHMHUB_STREAM_LIVENESS;
+    shmhub_stream *l = NULL;
+    CHECK_ST(shmhub_stream_open(name, &o, &l), SHMHUB_OK);
+    uint64_t buf[4];
+    int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+    CHECK_ST(shmhub_stream_read_next(l, buf, sizeof buf, 5000 * MS, NULL), SHMHUB_E_PEER_DEAD);
+    CHECK(util_now_ns(CLOCK_MONOTONIC) - t0 < 1000 * MS);
+    CHECK(write_val(r, 8) == SHMHUB_OK); /* takeover from the zombie */
+    CHECK(shmhub_stream_recoveries(r) >= 1);
+    CHECK(child_rc(pid) == 100 + SIGKILL);
+    shmhub_stream_close(l);
+    shmhub_stream_close(r);
+    shmhub_unlink(name);
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && !strcmp(argv[1], "--publish-only")) return publish_only(atol(argv[2]));
     if (argc == 2 && !strcmp(argv[1], "--publish-to-sleeper")) return publish_to_sleeper();
@@ -1237,6 +1302,8 @@ int main(int argc, char **argv) {
     test_loans();
     test_read_only();
     test_threads();
+    test_same_process_handles();
+    test_zombie_writer();
     for (int i = 0; i < g_nnames; i++) shmhub_unlink(g_names[i]); /* leftovers of failed checks */
     printf("test_stream: %.2f s\n", (util_now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
     return check_finish("test_stream");
