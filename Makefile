@@ -7,22 +7,32 @@ JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 DEMO_NAME  ?= demo-$(shell date +%s)-$$$$
 
-APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 strace
+APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 python3-venv strace swig
+VENV       ?= .venv
+PY         := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test test-c test-asan test-fuzz demo bench abi-baseline clean
+.PHONY: all deps venv build test test-c test-asan test-fuzz test-python demo bench abi-baseline clean
 
 all: build
 
 # Installs missing tools only (cheap when everything is present).
 deps:
 	@missing=""; \
-	for t in cmake cc clang doxygen abidw abidiff python3 strace; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	for t in cmake cc clang doxygen abidw abidiff python3 strace swig; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing="$$missing libclang-rt"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing (missing:$$missing)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
+
+# The Python virtual environment with pinned tools (requirements-dev.txt); rebuilt when that changes.
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: requirements-dev.txt | deps
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -30,7 +40,7 @@ build: deps
 
 # Everything: build + docs (warnings are errors), C tests, ABI/doc sync checks, the same C suite
 # under ASan+UBSan, and a libFuzzer smoke run of the header validator.
-test: build test-c test-asan test-fuzz
+test: build test-c test-asan test-fuzz test-python
 	@echo "make test: all suites passed"
 
 test-c: build
@@ -47,6 +57,12 @@ test-fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DSHMHUB_FUZZ=ON -DSHMHUB_DOCS=OFF -DBUILD_TESTING=OFF
 	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_validate
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BUILD)
+
+# Python: builds and installs the SWIG module into the venv (as a user would, with pip), then
+# runs pytest (SHMHUB_BUILD points the cross-language tests at the C peer programs).
+test-python: venv build
+	$(VENV)/bin/pip install -q ./bindings/python
+	SHMHUB_BUILD=$(abspath $(BUILD)) $(PY) -m pytest -q --import-mode=importlib -p no:cacheprovider bindings/python/tests
 
 # The main job (until the live demo lands): one process creates a segment and fills two arrays,
 # another opens it by name and prints what it sees, then removes it.
@@ -66,4 +82,4 @@ abi-baseline: build
 	bash tests/abi/abi_tool.sh baseline . $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(VENV)

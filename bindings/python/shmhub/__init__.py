@@ -1,0 +1,26 @@
+"""shmhub: named shared-memory segments of typed N-d arrays and live streams, zero-copy.
+
+    >>> import numpy as np, shmhub
+    >>> seg = shmhub.create("prices", {"close": ((1000, 500), np.float32)})
+    >>> seg["close"][:] = 1.0                 # a numpy view of the shared memory
+    >>> other = shmhub.open("prices")         # any process, by name
+    >>> s = shmhub.Stream.create("cam0", shape=(480, 640), dtype=np.uint8)
+    >>> s.write(np.zeros((480, 640), np.uint8)); frame = s.read()
+
+See docs/python.md. The raw SWIG module generated from abi/shmhub.h is ``shmhub._raw``.
+"""
+
+from . import raw as _raw
+from ._core import (FrameInfo, Segment, SharedArray, Stream, create, list, open, unlink)
+from ._errors import (BusyError, CorruptError, EmptyError, ExistsError, InvalidError,
+                      NotFoundError, PeerDeadError, PermissionDeniedError, ShmHubError,
+                      SpaceError, WaitTimeoutError)
+
+__version__ = _raw.shmhub_version_string()
+
+__all__ = [
+    "Segment", "Stream", "SharedArray", "FrameInfo", "create", "open", "unlink", "list",
+    "ShmHubError", "NotFoundError", "ExistsError", "PermissionDeniedError", "WaitTimeoutError",
+    "InvalidError", "CorruptError", "PeerDeadError", "EmptyError", "BusyError", "SpaceError",
+    "__version__",
+]

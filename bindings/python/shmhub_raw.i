@@ -1,0 +1,122 @@
+/* SWIG interface: the raw Python module `shmhub.raw` (C extension `shmhub._raw`), generated at build time from
+ * abi/shmhub.h (with -doxygen, so the header's docs become docstrings). The Pythonic package
+ * (shmhub/__init__.py, shmhub/_core.py) is the public face; this module mirrors the C ABI.
+ *
+ * Rules (docs/python.md): %nothread by default and %thread only around calls that can block;
+ * no -builtin; no numpy.i (views are built in Python from addresses via __array_interface__,
+ * with an owner object that keeps the mapping alive); no %extend method named like an API
+ * function. Out-parameters become extra return values: `status, handle = shmhub_segment_open(...)`. */
+%module(threads="1", docstring="Raw SWIG wrapper of the shmhub C ABI (abi/shmhub.h); use the shmhub package instead.") raw
+
+%nothread;
+
+%{
+#include "shmhub.h"
+%}
+
+%include <stdint.i>
+
+#define SHMHUB_API
+
+/* ---- out-parameter handles: returned after the status ---------------------------------------- */
+%define SHMHUB_OUT_HANDLE(TYPE)
+%typemap(in, numinputs=0) TYPE **out (TYPE *tmp = NULL) { $1 = &tmp; }
+%typemap(argout) TYPE **out {
+    %append_output(tmp$argnum
+        ? SWIG_NewPointerObj(SWIG_as_voidptr(tmp$argnum), $descriptor(TYPE *), 0)
+        : (Py_INCREF(Py_None), Py_None));
+}
+%enddef
+SHMHUB_OUT_HANDLE(shmhub_layout)
+SHMHUB_OUT_HANDLE(shmhub_segment)
+SHMHUB_OUT_HANDLE(shmhub_list)
+SHMHUB_OUT_HANDLE(shmhub_stream)
+
+%typemap(in, numinputs=0) const shmhub_array **out (const shmhub_array *tmp = NULL) { $1 = &tmp; }
+%typemap(argout) const shmhub_array **out {
+    %append_output(tmp$argnum
+        ? SWIG_NewPointerObj(SWIG_as_voidptr((void *)tmp$argnum), $descriptor(shmhub_array *), 0)
+        : (Py_INCREF(Py_None), Py_None));
+}
+
+%typemap(in, numinputs=0) shmhub_dtype *out (shmhub_dtype tmp = 0) { $1 = &tmp; }
+%typemap(argout) shmhub_dtype *out { %append_output(PyLong_FromLong(tmp$argnum)); }
+
+/* ---- addresses: data pointers become Python ints (numpy views are built from them) ---------- */
+%typemap(out) void *shmhub_array_data { $result = PyLong_FromVoidPtr($1); }
+%typemap(in, numinputs=0) void **frame (void *tmp = NULL) { $1 = &tmp; }
+%typemap(argout) void **frame { %append_output(PyLong_FromVoidPtr(tmp$argnum)); }
+%typemap(in, numinputs=0) const void **frame (const void *tmp = NULL) { $1 = &tmp; }
+%typemap(argout) const void **frame { %append_output(PyLong_FromVoidPtr((void *)tmp$argnum)); }
+
+/* ---- shapes: (pointer, ndim) become tuples via the helpers below ---------------------------- */
+%typemap(out) const uint64_t *shmhub_array_shape, const uint64_t *shmhub_stream_shape {
+    $result = PyLong_FromVoidPtr((void *)$1);
+}
+
+/* ---- buffers: (void *dst, size_t nbytes) and (const void *src, size_t nbytes) take any
+ * C-contiguous buffer (numpy array, bytearray...); the buffer is held for the whole call. ------ */
+%typemap(in) (void *dst, size_t nbytes) (Py_buffer view) {
+    if (PyObject_GetBuffer($input, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) SWIG_fail;
+    $1 = view.buf;
+    $2 = (size_t)view.len;
+}
+%typemap(freearg) (void *dst, size_t nbytes) { if (view$argnum.obj) PyBuffer_Release(&view$argnum); }
+%typemap(in) (const void *src, size_t nbytes) (Py_buffer view) {
+    if (PyObject_GetBuffer($input, &view, PyBUF_C_CONTIGUOUS) != 0) SWIG_fail;
+    $1 = view.buf;
+    $2 = (size_t)view.len;
+}
+%typemap(freearg) (const void *src, size_t nbytes) { if (view$argnum.obj) PyBuffer_Release(&view$argnum); }
+
+/* ---- option and info structs get constructors that apply the library's defaults ------------- */
+%extend shmhub_segment_opts {
+    shmhub_segment_opts() {
+        shmhub_segment_opts *o = (shmhub_segment_opts *)calloc(1, sizeof *o);
+        if (o) shmhub_segment_opts_init(o, sizeof *o);
+        return o;
+    }
+}
+%extend shmhub_stream_opts {
+    shmhub_stream_opts() {
+        shmhub_stream_opts *o = (shmhub_stream_opts *)calloc(1, sizeof *o);
+        if (o) shmhub_stream_opts_init(o, sizeof *o);
+        return o;
+    }
+}
+%extend shmhub_frame_info {
+    shmhub_frame_info() {
+        shmhub_frame_info *i = (shmhub_frame_info *)calloc(1, sizeof *i);
+        if (i) i->size = (uint32_t)sizeof *i;
+        return i;
+    }
+}
+/* `dir` is set from Python through _raw.segment_opts_set_dir, which keeps no dangling copy. */
+%immutable shmhub_segment_opts::dir;
+%immutable shmhub_stream_opts::segment;
+
+/* Calls that can block release the GIL. */
+%thread shmhub_segment_open;
+%thread shmhub_stream_open;
+%thread shmhub_stream_write;
+%thread shmhub_stream_loan;
+%thread shmhub_stream_read_next;
+%thread shmhub_stream_wait;
+
+
+%include "shmhub.h"
+
+/* Helpers for the Pythonic layer (not part of the C ABI). */
+%inline %{
+static PyObject *shape_tuple(unsigned long long addr, uint32_t ndim) {
+    const uint64_t *p = (const uint64_t *)(uintptr_t)addr;
+    PyObject *t = PyTuple_New(ndim);
+    if (!t) return NULL;
+    for (uint32_t i = 0; i < ndim; i++) PyTuple_SET_ITEM(t, i, PyLong_FromUnsignedLongLong(p[i]));
+    return t;
+}
+/* Points opts->dir at a copy owned by the opts object's Python wrapper (see _core.py). */
+static void segment_opts_set_dir(shmhub_segment_opts *o, unsigned long long addr) { o->dir = (const char *)(uintptr_t)addr; }
+static void stream_opts_set_segment(shmhub_stream_opts *o, shmhub_segment_opts *seg) { o->segment = seg; }
+static const uint64_t *u64_from_addr(unsigned long long addr) { return (const uint64_t *)(uintptr_t)addr; }
+%}
