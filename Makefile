@@ -6,13 +6,15 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 DEMO_NAME  ?= demo-$(shell date +%s)-$$$$
+DEMO_SECONDS ?= 10
 
 APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 python3-venv strace swig
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps venv build test test-c test-asan test-fuzz test-python demo bench abi-baseline clean
+.PHONY: all deps venv build test test-c test-asan test-fuzz test-python demo demo-c bench abi-baseline clean
+.PHONY: test-julia julia-bindings
 
 all: build
 
@@ -40,7 +42,7 @@ build: deps
 
 # Everything: build + docs (warnings are errors), C tests, ABI/doc sync checks, the same C suite
 # under ASan+UBSan, and a libFuzzer smoke run of the header validator.
-test: build test-c test-asan test-fuzz test-python
+test: build test-c test-asan test-fuzz test-python test-julia
 	@echo "make test: all suites passed"
 
 test-c: build
@@ -64,9 +66,24 @@ test-python: venv build
 	$(VENV)/bin/pip install -q ./bindings/python
 	SHMHUB_BUILD=$(abspath $(BUILD)) $(PY) -m pytest -q --import-mode=importlib -p no:cacheprovider bindings/python/tests
 
-# The main job (until the live demo lands): one process creates a segment and fills two arrays,
-# another opens it by name and prints what it sees, then removes it.
-demo: build
+# Julia bindings: regenerate LibShmHub.jl from the header; validate statically (no Julia runtime
+# here): golden diff, tree-sitter syntax, libclang semantic check, mutation tests. docs/julia.md.
+julia-bindings: venv
+	$(PY) bindings/julia/gen/generate.py
+
+test-julia: venv
+	PY=$(PY) bash bindings/julia/gen/run_checks.sh
+
+# The main job: the live multi-language demo (examples/demo/run_demo.py): a C producer, a Python
+# consumer and a Rust service on the same named segments, watched live; DEMO_SECONDS sets its length.
+demo: build venv
+	$(VENV)/bin/pip install -q ./bindings/python
+	cd bindings/rust && SHMHUB_LIB_DIR=$(abspath $(BUILD)) cargo build -q --offline --release --example demo_service
+	$(PY) examples/demo/run_demo.py --build $(BUILD) --seconds $(DEMO_SECONDS) \
+	  --service bindings/rust/target/release/examples/demo_service
+
+# The first example: one process creates a segment and fills two arrays, another opens it by name.
+demo-c: build
 	@name=$(DEMO_NAME); \
 	trap "$(BUILD)/shmhub unlink $$name >/dev/null 2>&1 || true" EXIT INT TERM; \
 	$(BUILD)/example_producer $$name && \

@@ -18,7 +18,7 @@ from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, 
 import numpy as np
 
 from . import raw as _raw
-from ._errors import ShmHubError, WaitTimeoutError, check
+from ._errors import InvalidError, ShmHubError, WaitTimeoutError, check
 
 _NS = 1_000_000_000
 
@@ -49,7 +49,10 @@ def _timeout_ns(timeout: Optional[float]) -> int:
 
 
 def _dtype_code(dtype: DTypeLike) -> Tuple[int, np.dtype]:
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:  # numpy's "data type 'x' not understood": a bad value, like every bad dtype here
+        raise InvalidError(_raw.SHMHUB_E_INVALID, f"dtype {dtype!r} not understood") from None
     status, code = _raw.shmhub_dtype_from_str(dt.str)
     check(status)
     return code, dt
@@ -60,11 +63,9 @@ def _np_dtype(code: int) -> np.dtype:
 
 
 def _shape(shape: ShapeLike) -> Tuple[int, ...]:
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    out = tuple(int(d) for d in shape)
+    out = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
     if any(d < 0 for d in out):
-        raise ValueError(f"shape {shape!r} has a negative extent")
+        raise InvalidError(_raw.SHMHUB_E_INVALID, f"shape {shape!r} has a negative extent")
     return out
 
 
@@ -245,7 +246,7 @@ class Segment(Mapping[str, SharedArray]):
     # -- access
     def _ptr(self) -> Any:
         if self._handle is None:
-            raise ValueError(f"segment '{self._name}' is closed")
+            raise InvalidError(_raw.SHMHUB_E_INVALID, f"segment '{self._name}' is closed")
         return self._handle.ptr
 
     def __getitem__(self, array_name: str) -> SharedArray:
@@ -265,6 +266,13 @@ class Segment(Mapping[str, SharedArray]):
             view.flags.writeable = False
         self._views[array_name] = view
         return view
+
+    def __contains__(self, array_name: object) -> bool:
+        # Mapping's default catches KeyError, but a missing array raises NotFoundError.
+        return array_name in self._order
+
+    def get(self, array_name: str, default: Any = None) -> Any:
+        return self[array_name] if array_name in self._order else default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._order)
@@ -507,7 +515,7 @@ class Stream:
     # -- properties
     def _ptr(self) -> Any:
         if self._handle is None:
-            raise ValueError(f"stream '{self._name}' is closed")
+            raise InvalidError(_raw.SHMHUB_E_INVALID, f"stream '{self._name}' is closed")
         return self._handle.ptr
 
     name = property(lambda self: self._name)
@@ -556,9 +564,11 @@ class Stream:
     def write(self, frame: Any) -> None:
         """Publishes one frame (copied). ``frame`` must have the stream's shape (any array-like;
         converted to the stream's dtype, C order)."""
-        arr = np.ascontiguousarray(frame, dtype=self._dtype)
+        # np.asarray(order="C"), not np.ascontiguousarray, which turns a 0-d frame into shape (1,)
+        arr = np.asarray(frame, dtype=self._dtype, order="C")
         if arr.shape != self._shape:
-            raise ValueError(f"stream '{self._name}': frame shape {arr.shape}, expected {self._shape}")
+            raise InvalidError(_raw.SHMHUB_E_SIZE,
+                               f"stream '{self._name}': frame shape {arr.shape}, expected {self._shape}")
         check(_raw.shmhub_stream_write(self._ptr(), arr))
 
     def loan(self) -> "_Loan":
@@ -571,8 +581,9 @@ class Stream:
         if out is None:
             return np.empty(self._shape, self._dtype)
         if out.shape != self._shape or out.dtype != self._dtype or not out.flags.c_contiguous:
-            raise ValueError(f"stream '{self._name}': out must be a C-contiguous {self._dtype} "
-                             f"array of shape {self._shape}")
+            raise InvalidError(_raw.SHMHUB_E_SIZE,
+                               f"stream '{self._name}': out must be a C-contiguous {self._dtype} "
+                               f"array of shape {self._shape}")
         return out
 
     def _finish(self, status: int, out: np.ndarray) -> np.ndarray:
@@ -595,6 +606,32 @@ class Stream:
         buf = self._out(out)
         return self._finish(_raw.shmhub_stream_read_next(self._ptr(), buf, _timeout_ns(timeout),
                                                          self._info), buf)
+
+    def peek(self) -> np.ndarray:
+        """Zero-copy: a read-only numpy view of the newest frame inside the ring (no copy). The
+        writer may overwrite it at any time (after ``slots`` more frames): compute on it, then call
+        :meth:`validate`; only if that returns True is the result from one whole frame.
+        ``last_info`` describes the frame. LookupError (EmptyError) before the first frame."""
+        status, addr = _raw.shmhub_stream_peek(self._ptr(), self._info)
+        check(status)
+        i = self._info
+        self.last_info = FrameInfo(i.seq, i.timestamp_ns / _NS, i.missed)
+        self._peeked = (i.seq, i.timestamp_ns)
+        assert self._handle is not None
+        return _make_view(self._handle, addr, self._shape, self._dtype, None, True, None)
+
+    def validate(self) -> bool:
+        """True if the frame of the last :meth:`peek` has not been overwritten since."""
+        seq, ts = getattr(self, "_peeked", (0, 0))
+        if not seq:
+            raise ValueError(f"stream '{self._name}': validate() without a peek()")
+        info = _raw.shmhub_frame_info()
+        info.seq, info.timestamp_ns = seq, ts
+        status = _raw.shmhub_stream_validate(self._ptr(), info)
+        if status == _raw.SHMHUB_E_OVERWRITTEN:
+            return False
+        check(status)
+        return True
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Waits for a frame newer than the cursor; True if one came, False on timeout."""
