@@ -1,0 +1,462 @@
+"""
+    ShmHub
+
+Julia API over `libshmhub.so.1`: named shared-memory segments of typed N-d arrays and streams of
+frames. The raw C API is `ShmHub.LibShmHub` (generated from `abi/shmhub.h`); this module adds
+handles with finalizers, zero-copy array views that keep their segment alive, and exceptions.
+
+Set `ENV["SHMHUB_LIB"]` before loading to choose the library file (default `libshmhub.so.1`).
+
+# Row-major vs column-major
+C arrays are row-major, Julia arrays column-major. A C array of shape `(d1, ..., dn)` is exposed
+in Julia with its dimensions reversed, `(dn, ..., d1)`, so the memory is shared without a copy:
+the C element `C[i1, ..., in]` (0-based) is `J[in+1, ..., i1+1]`. A 480×640 C image is a 640×480
+Julia matrix whose first index is the column. Shapes given to `create_segment`/`create_stream`
+are Julia dims and are stored reversed, so Python/C see the transposed shape. `c_order(A)` makes a
+copy indexed in C order for those who want it.
+"""
+module ShmHub
+
+include("LibShmHub.jl")
+const L = LibShmHub
+
+export Segment, Stream, SegmentArray, FrameInfo, ShmHubError
+export create_segment, open_segment, array, arraynames, unlink
+export create_stream, open_stream, write!, read_latest!, read_next!, c_order
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+"""
+    ShmHubError(code, name, message)
+
+A failed libshmhub call: `code` is the `shmhub_status` (e.g. `LibShmHub.SHMHUB_E_NOT_FOUND`),
+`name` its enumerator name and `message` the library's message naming the segment and problem.
+"""
+struct ShmHubError <: Exception
+    code::Int32
+    name::String
+    message::String
+end
+
+Base.showerror(io::IO, e::ShmHubError) = print(io, "ShmHubError ", e.name, " (", e.code, "): ", e.message)
+
+# `check(ccall(...))` must wrap the failing call directly. shmhub_last_error() is thread-local to
+# the OS thread that made the call. A Julia task only switches (and can only migrate to another
+# thread) at a yield point: I/O, `wait`, `sleep`, `yield`, a contended lock. None lies between a
+# ccall returning and `throw_error` running `shmhub_last_error()`, so the message is the one the
+# failing call left on this thread. The pointer is taken before anything allocates; if a GC
+# triggered by the later `unsafe_string` runs one of our finalizers, those call only `*_close`,
+# which cannot fail and so never touch the message.
+@inline function check(status::Integer)
+    status == L.SHMHUB_OK && return nothing
+    throw_error(Int32(status))
+end
+
+@noinline function throw_error(code::Int32)
+    msgptr = L.shmhub_last_error()          # first, before anything else can run
+    namptr = L.shmhub_status_name(code)     # static string; does not touch the message
+    throw(ShmHubError(code, unsafe_string(namptr), unsafe_string(msgptr)))
+end
+
+closed_error(what) = throw(ArgumentError("$what is closed"))
+
+# ---------------------------------------------------------------------------------------------
+# Dtypes
+
+const JULIA_TO_DTYPE = Dict{DataType,Int32}(
+    Bool => L.SHMHUB_DTYPE_BOOL, Int8 => L.SHMHUB_DTYPE_INT8, Int16 => L.SHMHUB_DTYPE_INT16,
+    Int32 => L.SHMHUB_DTYPE_INT32, Int64 => L.SHMHUB_DTYPE_INT64, UInt8 => L.SHMHUB_DTYPE_UINT8,
+    UInt16 => L.SHMHUB_DTYPE_UINT16, UInt32 => L.SHMHUB_DTYPE_UINT32, UInt64 => L.SHMHUB_DTYPE_UINT64,
+    Float16 => L.SHMHUB_DTYPE_FLOAT16, Float32 => L.SHMHUB_DTYPE_FLOAT32,
+    Float64 => L.SHMHUB_DTYPE_FLOAT64, ComplexF32 => L.SHMHUB_DTYPE_COMPLEX64,
+    ComplexF64 => L.SHMHUB_DTYPE_COMPLEX128)
+
+const DTYPE_TO_JULIA = Dict{Int32,DataType}(v => k for (k, v) in JULIA_TO_DTYPE)
+
+"""    dtype_code(T) -> Int32: the shmhub dtype code of the Julia element type `T`."""
+function dtype_code(::Type{T}) where {T}
+    code = get(JULIA_TO_DTYPE, T, nothing)
+    code === nothing && throw(ArgumentError("shmhub has no dtype for Julia type $T"))
+    return code
+end
+
+"""    julia_type(code) -> DataType: the Julia element type of a shmhub dtype code."""
+function julia_type(code::Integer)
+    T = get(DTYPE_TO_JULIA, Int32(code), nothing)
+    T === nothing && throw(ArgumentError("unknown shmhub dtype code $code"))
+    return T
+end
+
+# Julia dims (n1, ..., nk) -> C shape (nk, ..., n1), as the C API wants it.
+c_shape(dims) = UInt64[UInt64(d) for d in reverse(Tuple(dims))]
+
+# C shape pointer -> Julia dims, reversed.
+julia_dims(shape::Ptr{UInt64}, ndim::Integer) = ntuple(i -> Int(unsafe_load(shape, Int(ndim) - i + 1)), Int(ndim))
+
+# Timeouts: seconds (Real) or `nothing` (forever) -> int64 nanoseconds (negative: forever).
+timeout_ns(::Nothing) = Int64(-1)
+timeout_ns(t::Real) = (t < 0 || isinf(t)) ? Int64(-1) : round(Int64, t * 1e9)
+
+function segment_opts(; unlink_on_close::Bool=false, read_only::Bool=false)
+    r = Ref{L.shmhub_segment_opts}()
+    check(L.shmhub_segment_opts_init(r, sizeof(L.shmhub_segment_opts)))
+    o = r[]
+    flags = o.flags | (unlink_on_close ? L.SHMHUB_UNLINK_ON_CLOSE : UInt32(0)) |
+            (read_only ? L.SHMHUB_READ_ONLY : UInt32(0))
+    return L.shmhub_segment_opts(o.size, o.mode, o.dir, flags, o.reserved, o.open_timeout_ns)
+end
+
+# ---------------------------------------------------------------------------------------------
+# Segments
+
+"""
+    Segment
+
+An open mapping of a named segment. Closed by `close(seg)` (idempotent) or by its finalizer;
+closing never unlinks unless the segment was created with `unlink_on_close=true`. Arrays from
+`array(seg, name)` keep the `Segment` reachable, so the finalizer cannot unmap memory a view
+still uses; an explicit `close` does, and views then throw instead of reading unmapped memory.
+`close` is not meant to race with other calls on the same handle from another thread.
+"""
+mutable struct Segment
+    ptr::Ptr{L.shmhub_segment}
+    name::String
+    read_only::Bool
+    function Segment(ptr::Ptr{L.shmhub_segment}, name::AbstractString)
+        seg = new(ptr, String(name), L.shmhub_segment_read_only(ptr) != 0)
+        return finalizer(close, seg)
+    end
+end
+
+Base.isopen(seg::Segment) = seg.ptr != C_NULL
+
+function Base.close(seg::Segment)
+    p = seg.ptr
+    if p != C_NULL
+        seg.ptr = C_NULL          # first, so a second close (or the finalizer) is a no-op
+        L.shmhub_segment_close(p)
+    end
+    return nothing
+end
+
+handle(seg::Segment) = isopen(seg) ? seg.ptr : closed_error("segment '$(seg.name)'")
+
+Base.show(io::IO, seg::Segment) =
+    print(io, "Segment(\"", seg.name, "\"", isopen(seg) ? "" : ", closed", ")")
+
+"""
+    create_segment(name, arrays; unlink_on_close=false) -> Segment
+
+Creates segment `name` holding the arrays described by
+`arrays::Vector{Pair{String,Tuple{DataType,Dims}}}`, e.g.
+`["image" => (Float32, (640, 480)), "count" => (Int64, ())]`, zero-filled. Dims are Julia dims:
+C and Python see the reversed shape (a (640, 480) Julia matrix is a 480×640 C array).
+"""
+function create_segment(name::AbstractString, arrays::AbstractVector{<:Pair}; unlink_on_close::Bool=false)
+    lay = Ref{Ptr{L.shmhub_layout}}(C_NULL)
+    check(L.shmhub_layout_new(lay))
+    try
+        for (aname, spec) in arrays
+            T, dims = spec
+            shape = c_shape(dims)
+            check(L.shmhub_layout_add(lay[], String(aname), dtype_code(T), UInt32(length(shape)), shape))
+        end
+        opts = Ref(segment_opts(unlink_on_close=unlink_on_close))
+        out = Ref{Ptr{L.shmhub_segment}}(C_NULL)
+        check(L.shmhub_segment_create(String(name), lay[], opts, out))
+        return Segment(out[], name)
+    finally
+        L.shmhub_layout_free(lay[])
+    end
+end
+
+"""
+    open_segment(name; read_only=false) -> Segment
+
+Opens an existing segment (validated by the library before anything is trusted).
+"""
+function open_segment(name::AbstractString; read_only::Bool=false)
+    opts = Ref(segment_opts(read_only=read_only))
+    out = Ref{Ptr{L.shmhub_segment}}(C_NULL)
+    check(L.shmhub_segment_open(String(name), opts, out))
+    return Segment(out[], name)
+end
+
+"""    unlink(name): removes segment `name`; existing mappings stay valid until closed."""
+unlink(name::AbstractString) = check(L.shmhub_unlink(String(name)))
+
+"""    arraynames(seg) -> Vector{String}: the segment's arrays, in layout order."""
+function arraynames(seg::Segment)
+    p = handle(seg)
+    names = String[]
+    for i in 0:Int(L.shmhub_segment_array_count(p)) - 1
+        out = Ref{Ptr{L.shmhub_array}}(C_NULL)
+        check(L.shmhub_segment_array_at(p, Csize_t(i), out))
+        push!(names, unsafe_string(L.shmhub_array_name(out[])))
+    end
+    return names
+end
+
+"""
+    SegmentArray{T,N} <: AbstractArray{T,N}
+
+A zero-copy view of one array of a segment: `data` is `unsafe_wrap(Array, ptr, dims; own=false)`
+over the mapping and `seg` is the owning `Segment`. Holding `seg` keeps the mapping alive (its
+finalizer cannot run) as long as the view is reachable; indexing checks the segment is still
+open, so an explicit `close(seg)` makes views throw rather than touch unmapped memory.
+`parent(A)` gives the raw `Array` for hot loops: use it only inside `GC.@preserve A` and never
+after `close(seg)`. Dims are the C shape reversed (see the module docs).
+"""
+struct SegmentArray{T,N} <: AbstractArray{T,N}
+    data::Array{T,N}
+    seg::Segment
+end
+
+Base.size(A::SegmentArray) = size(A.data)
+Base.IndexStyle(::Type{<:SegmentArray}) = IndexLinear()
+Base.parent(A::SegmentArray) = A.data
+Base.strides(A::SegmentArray) = strides(A.data)
+Base.elsize(::Type{<:SegmentArray{T}}) where {T} = sizeof(T)
+Base.pointer(A::SegmentArray) = (handle(A.seg); pointer(A.data))
+Base.unsafe_convert(::Type{Ptr{T}}, A::SegmentArray{T}) where {T} = pointer(A)
+
+@inline function Base.getindex(A::SegmentArray, i::Int)
+    isopen(A.seg) || closed_error("segment '$(A.seg.name)'")
+    @boundscheck checkbounds(A, i)
+    return @inbounds A.data[i]
+end
+
+@inline function Base.setindex!(A::SegmentArray, v, i::Int)
+    isopen(A.seg) || closed_error("segment '$(A.seg.name)'")
+    A.seg.read_only && throw(ArgumentError("segment '$(A.seg.name)' is open read-only"))
+    @boundscheck checkbounds(A, i)
+    @inbounds A.data[i] = v
+    return A
+end
+
+"""
+    array(seg, name) -> SegmentArray
+
+The array `name` of `seg`, shared with every process that maps the segment (no copy). Its dims
+are the C shape reversed. Other processes may write it at any time; use streams for
+never-torn reads.
+"""
+function array(seg::Segment, name::AbstractString)
+    out = Ref{Ptr{L.shmhub_array}}(C_NULL)
+    check(L.shmhub_segment_find(handle(seg), String(name), out))
+    a = out[]
+    T = julia_type(L.shmhub_array_dtype(a))
+    dims = julia_dims(L.shmhub_array_shape(a), L.shmhub_array_ndim(a))
+    data = unsafe_wrap(Array, Ptr{T}(L.shmhub_array_data(a)), dims; own=false)
+    return SegmentArray{T,length(dims)}(data, seg)
+end
+
+"""
+    c_order(A) -> Array
+
+A copy of `A` with its dimensions reversed, so that `c_order(A)[i1+1, ..., in+1]` is the C element
+`C[i1, ..., in]`. Costs a copy; the view `A` itself is the zero-copy way.
+"""
+c_order(A::AbstractArray) = permutedims(A, ndims(A):-1:1)
+
+# ---------------------------------------------------------------------------------------------
+# Streams
+
+"""
+    FrameInfo(seq, timestamp_ns, missed)
+
+What a read returned: the frame's sequence number (the first frame is 1), its commit time
+(CLOCK_REALTIME ns) and how many frames this handle skipped since its previous read.
+"""
+struct FrameInfo
+    seq::UInt64
+    timestamp_ns::Int64
+    missed::UInt64
+end
+
+new_info() = Ref(L.shmhub_frame_info(sizeof(L.shmhub_frame_info), 0, 0, 0, 0))
+FrameInfo(r::Base.RefValue{L.shmhub_frame_info}) = FrameInfo(r[].seq, r[].timestamp_ns, r[].missed)
+
+"""
+    Stream{T}
+
+A handle to a stream of frames of element type `T` and Julia dims `size(s)` (the C shape
+reversed). Closed by `close(s)` (idempotent) or its finalizer. A handle's read cursor is its own:
+do not read from one handle on several threads at once.
+"""
+mutable struct Stream{T}
+    ptr::Ptr{L.shmhub_stream}
+    name::String
+    dims::Tuple{Vararg{Int}}
+    nbytes::Int
+    function Stream{T}(ptr::Ptr{L.shmhub_stream}, name::AbstractString) where {T}
+        dims = julia_dims(L.shmhub_stream_shape(ptr), L.shmhub_stream_ndim(ptr))
+        s = new{T}(ptr, String(name), dims, Int(L.shmhub_stream_frame_nbytes(ptr)))
+        finalizer(close, s)
+        code = L.shmhub_stream_dtype(ptr)
+        if get(DTYPE_TO_JULIA, Int32(code), nothing) !== T
+            close(s)      # `ptr` is dead from here on: the message uses only `code`
+            throw(ArgumentError("stream '$name' has dtype code $code, not $T"))
+        end
+        return s
+    end
+end
+
+Base.isopen(s::Stream) = s.ptr != C_NULL
+
+function Base.close(s::Stream)
+    p = s.ptr
+    if p != C_NULL
+        s.ptr = C_NULL
+        L.shmhub_stream_close(p)
+    end
+    return nothing
+end
+
+handle(s::Stream) = isopen(s) ? s.ptr : closed_error("stream '$(s.name)'")
+
+Base.eltype(::Stream{T}) where {T} = T
+Base.size(s::Stream) = s.dims
+Base.show(io::IO, s::Stream{T}) where {T} =
+    print(io, "Stream{", T, "}(\"", s.name, "\", ", s.dims, isopen(s) ? "" : ", closed", ")")
+
+"""
+    create_stream(name, T, dims; slots=8, unlink_on_close=false) -> Stream{T}
+
+Creates a stream of frames of element type `T` and Julia dims `dims` (stored as the reversed C
+shape), keeping `slots` frames in its ring.
+"""
+function create_stream(name::AbstractString, ::Type{T}, dims::Dims; slots::Integer=8,
+                       unlink_on_close::Bool=false) where {T}
+    shape = c_shape(dims)
+    segref = Ref(segment_opts(unlink_on_close=unlink_on_close))
+    r = Ref{L.shmhub_stream_opts}()
+    check(L.shmhub_stream_opts_init(r, sizeof(L.shmhub_stream_opts)))
+    o = r[]
+    out = Ref{Ptr{L.shmhub_stream}}(C_NULL)
+    GC.@preserve segref begin
+        segptr = Base.unsafe_convert(Ptr{L.shmhub_segment_opts}, segref)
+        opts = Ref(L.shmhub_stream_opts(o.size, UInt32(slots), o.writer_mode, o.wait_mode, o.spin_ns,
+                                        o.flags, o.reserved, o.lock_timeout_ns, segptr))
+        check(L.shmhub_stream_create(String(name), dtype_code(T), UInt32(length(shape)), shape, opts, out))
+    end
+    return Stream{T}(out[], name)
+end
+
+function open_raw_stream(name::AbstractString)
+    out = Ref{Ptr{L.shmhub_stream}}(C_NULL)
+    check(L.shmhub_stream_open(String(name), C_NULL, out))
+    return out[]
+end
+
+"""
+    open_stream(T, name) -> Stream{T}
+    open_stream(name) -> Stream{T} with T read from the stream
+
+Opens an existing stream; the cursor starts at the newest committed frame, so `read_next!`
+returns the frames committed after the open.
+"""
+open_stream(::Type{T}, name::AbstractString) where {T} = Stream{T}(open_raw_stream(name), name)
+
+function open_stream(name::AbstractString)
+    p = open_raw_stream(name)
+    code = L.shmhub_stream_dtype(p)
+    T = get(DTYPE_TO_JULIA, Int32(code), nothing)
+    if T === nothing
+        L.shmhub_stream_close(p)
+        throw(ArgumentError("stream '$name' has unknown dtype code $code"))
+    end
+    return Stream{T}(p, name)
+end
+
+function check_frame(s::Stream, A::AbstractArray)
+    size(A) == s.dims || throw(DimensionMismatch("frame of stream '$(s.name)' has dims $(s.dims), got $(size(A))"))
+    sizeof(A) == s.nbytes || throw(DimensionMismatch("frame is $(s.nbytes) bytes, got $(sizeof(A))"))
+    return nothing
+end
+
+"""    write!(s, A): publishes one frame copied from `A` (dims `size(s)`). Returns `s`."""
+function write!(s::Stream{T}, A::Array{T}) where {T}
+    check_frame(s, A)
+    GC.@preserve A check(L.shmhub_stream_write(handle(s), pointer(A), Csize_t(sizeof(A))))
+    return s
+end
+write!(s::Stream{T}, A::AbstractArray{T}) where {T} = write!(s, Array{T}(A))
+
+"""
+    read_latest!(s, A) -> FrameInfo or nothing
+
+Copies the newest committed frame into `A` (never torn) and moves the cursor to it. Returns
+`nothing` when the stream has no frame yet.
+"""
+function read_latest!(s::Stream{T}, A::Array{T}) where {T}
+    check_frame(s, A)
+    info = new_info()
+    st = GC.@preserve A L.shmhub_stream_read_latest(handle(s), pointer(A), Csize_t(sizeof(A)), info)
+    st == L.SHMHUB_E_EMPTY && return nothing
+    check(st)
+    return FrameInfo(info)
+end
+
+# Blocking waits are cut into slices of at most SLICE_NS so the Julia thread reaches a GC
+# safepoint and lets other tasks run (`yield`) between them: a ccall blocked for seconds would
+# otherwise stall every other thread's garbage collection.
+const SLICE_NS = Int64(100_000_000)
+
+function sliced(f, timeout)
+    total = timeout_ns(timeout)
+    deadline = total < 0 ? typemax(UInt64) : time_ns() + UInt64(total)
+    while true
+        now = time_ns()
+        left = now >= deadline ? Int64(0) : (deadline == typemax(UInt64) ? SLICE_NS : Int64(min(deadline - now, UInt64(SLICE_NS))))
+        st = f(left)
+        (st != L.SHMHUB_E_TIMEOUT || left == 0 || time_ns() >= deadline) && return st
+        yield()
+    end
+end
+
+"""
+    read_next!(s, A; timeout=nothing) -> FrameInfo or nothing
+
+Lossless read: copies the frame after the handle's cursor into `A`, waiting up to `timeout`
+seconds (`nothing`: forever; 0: do not wait), and advances the cursor. Returns `nothing` on
+timeout. After an overrun it returns the oldest frame still in the ring and `info.missed` says
+how many were lost. Throws `ShmHubError` for other failures (e.g. `SHMHUB_E_PEER_DEAD`).
+"""
+function read_next!(s::Stream{T}, A::Array{T}; timeout=nothing) where {T}
+    check_frame(s, A)
+    info = new_info()
+    p = handle(s)
+    attempt = ns -> L.shmhub_stream_read_next(p, pointer(A), Csize_t(sizeof(A)), ns, info)
+    st = GC.@preserve A info sliced(attempt, timeout)
+    st == L.SHMHUB_E_TIMEOUT && return nothing
+    check(st)   # `sliced` returns straight after the failing ccall: no yield in between
+    return FrameInfo(info)
+end
+
+"""
+    wait(s::Stream; timeout=nothing) -> Bool
+
+Waits until a frame newer than the handle's cursor is committed (no copy). `true` when there is
+one, `false` on timeout.
+"""
+function Base.wait(s::Stream; timeout=nothing)
+    p = handle(s)
+    st = sliced(ns -> L.shmhub_stream_wait(p, ns), timeout)
+    st == L.SHMHUB_E_TIMEOUT && return false
+    check(st)
+    return true
+end
+
+"""    count(s::Stream) -> Int: number of committed frames (the newest sequence number)."""
+Base.count(s::Stream) = Int(L.shmhub_stream_count(handle(s)))
+
+# ---------------------------------------------------------------------------------------------
+
+function __init__()
+    # Header/library agreement: the generated file's SHMHUB_VERSION_NUMBER against the library.
+    check(L.shmhub_check_version(UInt32(L.SHMHUB_VERSION_NUMBER)))
+end
+
+end # module ShmHub
