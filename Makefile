@@ -13,7 +13,7 @@ VENV       ?= .venv
 PY         := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps venv build test test-c test-asan test-fuzz test-python demo demo-c bench abi-baseline clean
+.PHONY: all deps venv build test test-c test-asan test-fuzz test-python test-xlang demo demo-c bench bench-python abi-baseline clean
 .PHONY: test-julia julia-bindings
 
 all: build
@@ -42,11 +42,16 @@ build: deps
 
 # Everything: build + docs (warnings are errors), C tests, ABI/doc sync checks, the same C suite
 # under ASan+UBSan, and a libFuzzer smoke run of the header validator.
-test: build test-c test-asan test-fuzz test-python test-julia
+test: build test-c test-asan test-fuzz test-python test-xlang test-julia test-rust
 	@echo "make test: all suites passed"
 
+# The Rust crate's tests (sync with the header, safe API, cross-language with the C peer).
+.PHONY: test-rust
+test-rust: build
+	cd bindings/rust && SHMHUB_LIB_DIR=$(abspath $(BUILD)) cargo test --offline
+
 test-c: build
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE xlang
 
 # (The syscall-count test runs only in the optimised build: strace and ASan do not mix.)
 test-asan: deps
@@ -74,6 +79,11 @@ julia-bindings: venv
 test-julia: venv
 	PY=$(PY) bash bindings/julia/gen/run_checks.sh
 
+# The cross-language matrix: C, Python and Rust peers write and read each other's segments.
+test-xlang: test-python
+	cd bindings/rust && SHMHUB_LIB_DIR=$(abspath $(BUILD)) cargo build -q --offline --release --example xlang_peer
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L xlang
+
 # The main job: the live multi-language demo (examples/demo/run_demo.py): a C producer, a Python
 # consumer and a Rust service on the same named segments, watched live; DEMO_SECONDS sets its length.
 demo: build venv
@@ -93,6 +103,12 @@ demo-c: build
 bench: build
 	$(BUILD)/bench_open
 	$(BUILD)/bench_create
+	$(BUILD)/bench_stream
+
+# Python vs pyshmem vs multiprocessing.shared_memory vs np.copyto; writes bench/results/.
+bench-python: venv
+	$(VENV)/bin/pip install -q ./bindings/python
+	$(PY) bench/python_bench.py
 
 # Regenerates the checked-in ABI baseline and symbol list after an intended, compatible change.
 abi-baseline: build
