@@ -18,6 +18,28 @@
 
 #define SHMHUB_API
 
+/* ---- strings: UTF-8 str or None (NULL); an embedded NUL is refused (C would silently truncate
+ * "a\0b" to "a" and act on another segment). ------------------------------------------------------ */
+%typemap(in) const char * {
+    if ($input == Py_None) {
+        $1 = NULL;
+    } else {
+        Py_ssize_t len_ = 0;
+        const char *s_ = PyUnicode_Check($input) ? PyUnicode_AsUTF8AndSize($input, &len_) : NULL;
+        if (!s_) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_TypeError, "argument $argnum of $symname must be str or None");
+            SWIG_fail;
+        }
+        if (strlen(s_) != (size_t)len_) {
+            PyErr_Format(PyExc_ValueError, "argument $argnum of $symname contains a NUL character");
+            SWIG_fail;
+        }
+        $1 = ($1_ltype)s_;
+    }
+}
+%typemap(freearg) const char * ""
+
 /* ---- out-parameter handles: returned after the status ---------------------------------------- */
 %define SHMHUB_OUT_HANDLE(TYPE)
 %typemap(in, numinputs=0) TYPE **out (TYPE *tmp = NULL) { $1 = &tmp; }

@@ -1291,6 +1291,7 @@ int main(int argc, char **argv) {
     test_never_torn(512, 20000);     /* 4 KiB: the bulk-copy threshold */
     test_never_torn(4096, 20000);    /* 32 KiB */
     test_never_torn(131072, 1000);   /* 1 MiB */
+    test_never_torn(2097152, 40);    /* 16 MiB: the non-temporal bulk copy (misaligned buffers) */
     test_lossless();
     test_futex_wake();
     test_killed_mid_loan(SHMHUB_WRITER_SINGLE);
