@@ -66,7 +66,10 @@ def main() -> int:
     def on_signal(signum, _frame):
         raise KeyboardInterrupt
 
+    # Explicit handlers: a shell may start us with SIGINT ignored (background jobs), and Ctrl-C
+    # must still clean up.
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     print(f"shmhub demo: {args.seconds:g} s, segments {prefix}.{{frames,ticks,ref,stats}}\n", flush=True)
     try:
         producer = run([os.path.join(args.build, "demo_producer"), prefix, "--seconds",
