@@ -3,6 +3,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 DEMO_NAME  ?= demo-$(shell date +%s)-$$$$
@@ -13,7 +14,7 @@ VENV       ?= .venv
 PY         := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps venv build test test-c test-asan test-fuzz test-python test-xlang demo demo-c bench bench-python abi-baseline clean
+.PHONY: all deps venv build test test-c test-asan test-tsan test-fuzz test-python test-xlang demo demo-c bench bench-python abi-baseline clean
 .PHONY: test-julia julia-bindings
 
 all: build
@@ -42,7 +43,7 @@ build: deps
 
 # Everything: build + docs (warnings are errors), C tests, ABI/doc sync checks, the same C suite
 # under ASan+UBSan, and a libFuzzer smoke run of the header validator.
-test: build test-c test-asan test-fuzz test-python test-xlang test-julia test-rust
+test: build test-c test-asan test-tsan test-fuzz test-python test-xlang test-julia test-rust
 	@echo "make test: all suites passed"
 
 # The Rust crate's tests (sync with the header, safe API, cross-language with the C peer).
@@ -59,6 +60,13 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j$(JOBS) -R 'unit_|cli_' -E 'syscalls'
+
+# The C unit tests (threads, streams across processes) under ThreadSanitizer.
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSHMHUB_DOCS=OFF -DCMAKE_C_FLAGS="-fsanitize=thread -O1" \
+	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread
+	cmake --build $(TSAN_BUILD) -j$(JOBS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) -R 'unit_'
 
 test-fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DSHMHUB_FUZZ=ON -DSHMHUB_DOCS=OFF -DBUILD_TESTING=OFF
@@ -115,4 +123,4 @@ abi-baseline: build
 	bash tests/abi/abi_tool.sh baseline . $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(VENV)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(VENV)
