@@ -371,7 +371,7 @@ shmhub_status shmhub__segment_create(const char *name, const shmhub__create_req 
         return shmhub__fail(SHMHUB_E_INVALID, "segment '%s': the arrays are too large to map",
                             name);
 
-    shmhub_segment *seg;
+    shmhub_segment *seg = NULL;
     if ((st = new_handle(name, &o, &seg)) != SHMHUB_OK) return st;
     int fd = open_file(name, seg->dir, seg->path, O_RDWR | O_CREAT | O_EXCL, (mode_t)o.mode);
     if (fd < 0) {
@@ -546,7 +546,7 @@ shmhub_status shmhub__segment_open(const char *name, uint32_t expected_kind,
     if (!out) return shmhub__fail(SHMHUB_E_INVALID, "segment '%s': NULL out-pointer", name);
     shmhub__opts o;
     if ((st = shmhub__read_opts(opts, &o, name)) != SHMHUB_OK) return st;
-    shmhub_segment *seg;
+    shmhub_segment *seg = NULL;
     if ((st = new_handle(name, &o, &seg)) != SHMHUB_OK) return st;
     seg->read_only = (o.flags & SHMHUB_READ_ONLY) != 0;
 

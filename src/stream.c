@@ -434,7 +434,7 @@ static shmhub_status check_size(const shmhub_stream *s, size_t nbytes, const cha
 SHMHUB_API shmhub_status shmhub_stream_write(shmhub_stream *s, const void *src, size_t nbytes) {
     if (!s || !src) return shmhub__fail(SHMHUB_E_INVALID, "stream write: NULL argument");
     shmhub_status st = check_size(s, nbytes, "write");
-    uint64_t seq;
+    uint64_t seq = 0;
     if (st != SHMHUB_OK || (st = begin_write(s, &seq)) != SHMHUB_OK) return st;
     copy_in(s->ring + (seq - 1) % s->slots * s->stride, src, nbytes);
     end_write(s, seq);
@@ -444,7 +444,7 @@ SHMHUB_API shmhub_status shmhub_stream_write(shmhub_stream *s, const void *src, 
 SHMHUB_API shmhub_status shmhub_stream_loan(shmhub_stream *s, void **frame) {
     if (frame) *frame = NULL;
     if (!s || !frame) return shmhub__fail(SHMHUB_E_INVALID, "stream loan: NULL argument");
-    uint64_t seq;
+    uint64_t seq = 0;
     shmhub_status st = begin_write(s, &seq);
     if (st != SHMHUB_OK) return st;
     /* The handle stays busy until commit/abandon: the loan is this handle's single write. */
@@ -594,7 +594,7 @@ SHMHUB_API shmhub_status shmhub_stream_read_latest(shmhub_stream *s, void *dst, 
                                                    shmhub_frame_info *info) {
     if (!s || !dst) return shmhub__fail(SHMHUB_E_INVALID, "stream read_latest: NULL argument");
     shmhub_status st = check_size(s, nbytes, "read buffer");
-    uint64_t seq;
+    uint64_t seq = 0;
     return st != SHMHUB_OK ? st : latest(s, dst, info, &seq);
 }
 
@@ -641,7 +641,7 @@ SHMHUB_API shmhub_status shmhub_stream_peek(shmhub_stream *s, const void **frame
                                             shmhub_frame_info *info) {
     if (frame) *frame = NULL;
     if (!s || !frame) return shmhub__fail(SHMHUB_E_INVALID, "stream peek: NULL argument");
-    uint64_t seq;
+    uint64_t seq = 0;
     shmhub_status st = latest(s, NULL, info, &seq);
     if (st == SHMHUB_OK) *frame = s->ring + (seq - 1) % s->slots * s->stride;
     return st;
