@@ -111,7 +111,7 @@ demo-c: build
 bench: build
 	$(BUILD)/bench_open
 	$(BUILD)/bench_create
-	$(BUILD)/bench_stream
+	$(BUILD)/stream_bench
 
 # Python vs pyshmem vs multiprocessing.shared_memory vs np.copyto; writes bench/results/.
 bench-python: venv

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # CLI tests for `shmhub` streams: create --stream, info/list stream fields, watch.
-# Usage: test_cli_stream.sh BIN_DIR (the directory holding the built `shmhub` and `bench_stream`,
+# Usage: test_cli_stream.sh BIN_DIR (the directory holding the built `shmhub` and `stream_bench`,
 # whose --feed mode publishes frames). Works in its own SHMHUB_DIR, removed on exit.
 set -euo pipefail
 
 BIN_DIR=${1:?usage: test_cli_stream.sh BIN_DIR}
 SHMHUB="$BIN_DIR/shmhub"
-FEED="$BIN_DIR/bench_stream"
+FEED="$BIN_DIR/stream_bench"
 [[ -x "$SHMHUB" ]] || { echo "FAIL: no executable $SHMHUB" >&2; exit 1; }
 [[ -x "$FEED" ]] || { echo "FAIL: no executable $FEED" >&2; exit 1; }
 
