@@ -168,6 +168,10 @@ SHMHUB__HIDDEN int64_t shmhub__now_ns(int clock_id);
 SHMHUB__HIDDEN int shmhub__futex_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
 SHMHUB__HIDDEN void shmhub__futex_wake_all(_Atomic uint32_t *word);
 SHMHUB__HIDDEN int shmhub__pid_alive(int64_t pid);
+#ifdef SHMHUB_TEST_HOOKS
+/* Test-only (stream.c): the next stream write copies `bytes` bytes, then SIGKILL; < 0 disarms. */
+SHMHUB__HIDDEN void shmhub__test_crash_after(int64_t bytes);
+#endif
 
 static inline uint64_t shmhub__align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 

@@ -67,6 +67,7 @@ struct shmhub_stream {
     unsigned char *ring;
     uint64_t stride, frame_nbytes;
     uint32_t slots, writer_mode, wait_mode, flags;
+    uint64_t slot_mask;      /* slots - 1 when slots is a power of two (no division), else 0 */
     int64_t spin_ns, lock_timeout_ns;
     shmhub_dtype dtype;
     uint32_t ndim;
@@ -78,6 +79,12 @@ struct shmhub_stream {
     int loan_locked;
     _Atomic int busy;        /* a write or loan is in progress on this handle */
 };
+
+/* Ring slot of frame seq (seq >= 1): a mask for power-of-two rings, which saves a 64-bit
+ * division on every read and write (measurable at 64-byte frames). */
+static inline uint64_t slot_index(const struct shmhub_stream *s, uint64_t seq) {
+    return s->slot_mask ? (seq - 1) & s->slot_mask : (seq - 1) % s->slots;
+}
 
 /* ---- payload copies (see the memory-model note above) ------------------------------------------ */
 
@@ -235,6 +242,7 @@ static shmhub_status attach(shmhub_segment *seg, const shmhub_stream_opts *o, sh
     s->stride = d.slot_stride;
     s->frame_nbytes = d.frame_nbytes;
     s->slots = d.slots;
+    s->slot_mask = (d.slots & (d.slots - 1)) == 0 ? d.slots - 1 : 0;
     s->writer_mode = d.writer_mode;
     s->wait_mode = o->wait_mode;
     s->flags = o->flags;
@@ -274,7 +282,7 @@ SHMHUB_API shmhub_status shmhub_stream_create(const char *name, shmhub_dtype dty
     d.slot_stride = shmhub__align_up(d.frame_nbytes, SHMHUB_ALIGNMENT);
     d.slots = o.slots;
     d.writer_mode = o.writer_mode;
-    if (d.slot_stride > (UINT64_C(1) << 56) / d.slots)
+    if (d.slot_stride > ((UINT64_C(1) << 56) - 1) / d.slots) /* the ring stays below 2^56 bytes */
         return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': ring of %u frames is too large", name,
                             d.slots);
     shmhub_layout layout = {0, 0, NULL};
@@ -404,7 +412,7 @@ static shmhub_status begin_write(shmhub_stream *s, uint64_t *seq_out) {
         return st;
     }
     uint64_t seq = atomic_load_explicit(&s->ctl->head, memory_order_relaxed) + 1;
-    shmhub__slot *sl = &s->slot[(seq - 1) % s->slots];
+    shmhub__slot *sl = &s->slot[slot_index(s, seq)];
     atomic_store_explicit(&sl->lock, 2 * seq + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
     *seq_out = seq;
@@ -413,7 +421,7 @@ static shmhub_status begin_write(shmhub_stream *s, uint64_t *seq_out) {
 
 /* Publishes frame seq (its payload is in place), wakes sleepers, releases lock and mutex. */
 static void end_write(shmhub_stream *s, uint64_t seq) {
-    shmhub__slot *sl = &s->slot[(seq - 1) % s->slots];
+    shmhub__slot *sl = &s->slot[slot_index(s, seq)];
     int64_t ts = shmhub__now_ns(CLOCK_REALTIME);
     atomic_store_explicit(&sl->ts_ns, ts, memory_order_relaxed);
     atomic_store_explicit(&sl->lock, 2 * seq, memory_order_release);
@@ -431,12 +439,28 @@ static shmhub_status check_size(const shmhub_stream *s, size_t nbytes, const cha
                         s->seg->name, what, nbytes, (unsigned long long)s->frame_nbytes);
 }
 
+#ifdef SHMHUB_TEST_HOOKS
+/* Test-only crash point (builds with SHMHUB_TEST_HOOKS, i.e. the unit tests' private library):
+ * once armed, the next shmhub_stream_write in this process copies only the first `bytes` bytes
+ * of its frame and then dies by SIGKILL, leaving the slot marked "being written". */
+#include <signal.h>
+static int64_t test_crash_after = -1;
+SHMHUB__HIDDEN void shmhub__test_crash_after(int64_t bytes) { test_crash_after = bytes; }
+#endif
+
 SHMHUB_API shmhub_status shmhub_stream_write(shmhub_stream *s, const void *src, size_t nbytes) {
     if (!s || !src) return shmhub__fail(SHMHUB_E_INVALID, "stream write: NULL argument");
     shmhub_status st = check_size(s, nbytes, "write");
     uint64_t seq = 0;
     if (st != SHMHUB_OK || (st = begin_write(s, &seq)) != SHMHUB_OK) return st;
-    copy_in(s->ring + (seq - 1) % s->slots * s->stride, src, nbytes);
+#ifdef SHMHUB_TEST_HOOKS
+    if (test_crash_after >= 0) {
+        copy_in(s->ring + slot_index(s, seq) * s->stride, src,
+                (uint64_t)test_crash_after < nbytes ? (size_t)test_crash_after : nbytes);
+        raise(SIGKILL);
+    }
+#endif
+    copy_in(s->ring + slot_index(s, seq) * s->stride, src, nbytes);
     end_write(s, seq);
     return SHMHUB_OK;
 }
@@ -450,7 +474,7 @@ SHMHUB_API shmhub_status shmhub_stream_loan(shmhub_stream *s, void **frame) {
     /* The handle stays busy until commit/abandon: the loan is this handle's single write. */
     s->loan_open = 1;
     s->loan_seq = seq;
-    *frame = s->ring + (seq - 1) % s->slots * s->stride;
+    *frame = s->ring + slot_index(s, seq) * s->stride;
     return SHMHUB_OK;
 }
 
@@ -470,7 +494,7 @@ SHMHUB_API shmhub_status shmhub_stream_abandon(shmhub_stream *s) {
     s->loan_open = 0;
     /* The slot's previous frame is partly overwritten: mark it empty. The sequence number is not
      * consumed; the next write reuses it. */
-    atomic_store_explicit(&s->slot[(s->loan_seq - 1) % s->slots].lock, 0, memory_order_release);
+    atomic_store_explicit(&s->slot[slot_index(s, s->loan_seq)].lock, 0, memory_order_release);
     if (s->writer_mode == SHMHUB_WRITER_MULTI) unlock_writer(s);
     atomic_store(&s->busy, 0);
     return SHMHUB_OK;
@@ -489,10 +513,11 @@ enum { SLOT_OK, SLOT_LAPPED, SLOT_EMPTY };
 
 /* Copies frame seq out of its slot if the slot still holds it, whole. dst NULL: validate only. */
 static int read_slot(const shmhub_stream *s, uint64_t seq, void *dst, int64_t *ts) {
-    shmhub__slot *sl = &s->slot[(seq - 1) % s->slots];
+    uint64_t idx = slot_index(s, seq);
+    shmhub__slot *sl = &s->slot[idx];
     uint64_t l0 = atomic_load_explicit(&sl->lock, memory_order_acquire);
     if (l0 != 2 * seq) return l0 > 2 * seq ? SLOT_LAPPED : SLOT_EMPTY;
-    if (dst) copy_out(dst, s->ring + (seq - 1) % s->slots * s->stride, s->frame_nbytes);
+    if (dst) copy_out(dst, s->ring + idx * s->stride, s->frame_nbytes);
     *ts = atomic_load_explicit(&sl->ts_ns, memory_order_relaxed);
     atomic_thread_fence(memory_order_acquire);
     return atomic_load_explicit(&sl->lock, memory_order_relaxed) == l0 ? SLOT_OK : SLOT_LAPPED;
@@ -643,7 +668,7 @@ SHMHUB_API shmhub_status shmhub_stream_peek(shmhub_stream *s, const void **frame
     if (!s || !frame) return shmhub__fail(SHMHUB_E_INVALID, "stream peek: NULL argument");
     uint64_t seq = 0;
     shmhub_status st = latest(s, NULL, info, &seq);
-    if (st == SHMHUB_OK) *frame = s->ring + (seq - 1) % s->slots * s->stride;
+    if (st == SHMHUB_OK) *frame = s->ring + slot_index(s, seq) * s->stride;
     return st;
 }
 
@@ -652,7 +677,7 @@ SHMHUB_API shmhub_status shmhub_stream_validate(const shmhub_stream *s,
     if (!s || !info || info->size < offsetof(shmhub_frame_info, timestamp_ns) || !info->seq)
         return shmhub__fail(SHMHUB_E_INVALID, "stream validate: NULL or empty frame info");
     atomic_thread_fence(memory_order_acquire);
-    uint64_t l = atomic_load_explicit(&s->slot[(info->seq - 1) % s->slots].lock,
+    uint64_t l = atomic_load_explicit(&s->slot[slot_index(s, info->seq)].lock,
                                       memory_order_relaxed);
     if (l != 2 * info->seq)
         return shmhub__fail(SHMHUB_E_OVERWRITTEN, "stream '%s': frame #%llu was overwritten",

@@ -1,6 +1,11 @@
-/* Stream tests: create/open/getters, every bad input, cursor and overrun rules, waits and wait
- * modes, never-torn reads across processes, lossless reads, futex wake-ups, crash recovery
- * (single and multi writer), liveness, loans, peek/validate, threads sharing one handle.
+/* Stream tests: create/open/getters, every bad input, cursor and overrun rules (exact missed
+ * counts), waits, wait modes and timeouts, a torn-frame detector (1 or 2 writer processes, 3 reader
+ * processes, 24 B to 16 MiB frames), lossless reads, futex wake-ups, crash recovery (single and
+ * multi writer; killed mid-loan, and mid-write at a test-only crash point), liveness, loans,
+ * peek/validate, threads sharing one handle.
+ *
+ * Linked against the library built with SHMHUB_TEST_HOOKS (tests/CMakeLists.txt), for the crash
+ * point inside shmhub_stream_write.
  *
  * Helper modes (used by tests/cli/test_stream_syscalls.sh):
  *   test_stream --publish-only N     create a stream, write N frames with no reader, unlink
@@ -14,16 +19,24 @@
 
 #include "check.h"
 #include "util.h"
+#include "internal.h" /* shmhub__test_crash_after: this test links the SHMHUB_TEST_HOOKS build */
+
+#ifndef SHMHUB_TEST_HOOKS
+#error "test_stream needs the library built with SHMHUB_TEST_HOOKS (tests/CMakeLists.txt)"
+#endif
 
 #define MS INT64_C(1000000)
 
 /* Every name created, so main() can remove leftovers of failed checks. */
-static char g_names[64][SHMHUB_MAX_NAME + 1];
+#define MAX_NAMES 256
+static char g_names[MAX_NAMES][SHMHUB_MAX_NAME + 1];
 static int g_nnames;
 
+/* Returns name itself (once the table is full, the name is no longer remembered: returning the
+ * last slot instead would hand back a different, older name). */
 static const char *remember(const char *name) {
-    if (g_nnames < 64) snprintf(g_names[g_nnames++], SHMHUB_MAX_NAME + 1, "%s", name);
-    return g_names[g_nnames - 1];
+    if (g_nnames < MAX_NAMES) snprintf(g_names[g_nnames++], SHMHUB_MAX_NAME + 1, "%s", name);
+    return name;
 }
 
 static int wait_child(pid_t pid) {
@@ -266,6 +279,29 @@ static void test_bad_inputs(void) {
     uint64_t huge[2] = {UINT64_C(1) << 40, UINT64_C(1) << 40};
     CHECK_ST_NAMED(shmhub_stream_create(name, SHMHUB_DTYPE_UINT8, 2, huge, NULL, &s),
                    SHMHUB_E_INVALID, name);
+    /* more shapes whose size overflows or passes the 2^56-byte limit; rings of 2^56 bytes or more */
+    struct {
+        shmhub_dtype dt;
+        uint32_t ndim, slots;
+        uint64_t shape[8];
+    } too_big[] = {
+        {SHMHUB_DTYPE_UINT8, 2, 8, {UINT64_MAX, 2}},                      /* product wraps */
+        {SHMHUB_DTYPE_UINT8, 8, 8, {256, 256, 256, 256, 256, 256, 256, 256}}, /* 2^64 wraps to 0 */
+        {SHMHUB_DTYPE_UINT64, 1, 8, {UINT64_C(1) << 61}},                  /* x 8 wraps to 0 */
+        {SHMHUB_DTYPE_UINT64, 1, 8, {UINT64_C(1) << 54}},                  /* 2^57-byte frame */
+        {SHMHUB_DTYPE_UINT8, 1, 2, {(UINT64_C(1) << 55) + 1}},  /* 2 x (2^55 + 64) ring */
+        {SHMHUB_DTYPE_UINT8, 1, 64, {(UINT64_C(1) << 50) + 64}}, /* 64 x (2^50 + 64) */
+        {SHMHUB_DTYPE_UINT16, 2, 65536, {UINT64_C(1) << 20, (UINT64_C(1) << 20) + 1}},
+        {SHMHUB_DTYPE_UINT8, 1, 65536, {(UINT64_C(1) << 40) + 1}},
+    };
+    for (size_t i = 0; i < sizeof too_big / sizeof *too_big; i++) {
+        o = opts_of(too_big[i].slots, SHMHUB_WRITER_SINGLE);
+        s = (shmhub_stream *)1;
+        CHECK_ST_NAMED(shmhub_stream_create(name, too_big[i].dt, too_big[i].ndim, too_big[i].shape,
+                                            &o, &s),
+                       SHMHUB_E_INVALID, name);
+        CHECK(s == NULL);
+    }
     /* options */
     uint32_t bad_slots[] = {0, 1, 65537, UINT32_MAX};
     for (size_t i = 0; i < 4; i++) {
@@ -321,6 +357,17 @@ static void test_bad_inputs(void) {
     CHECK(r == NULL);
     shmhub_segment_close(seg);
     shmhub_unlink(arr);
+    /* an arrays segment shaped like a stream (one uint8 array "ring") is still the wrong kind */
+    uint64_t ring_len = 4 * 64;
+    CHECK_ST(shmhub_layout_new(&l), SHMHUB_OK);
+    CHECK_ST(shmhub_layout_add(l, "ring", SHMHUB_DTYPE_UINT8, 1, &ring_len), SHMHUB_OK);
+    CHECK_ST(shmhub_segment_create(remember(arr), l, NULL, &seg), SHMHUB_OK);
+    shmhub_layout_free(l);
+    r = (shmhub_stream *)1;
+    CHECK_ST_NAMED(shmhub_stream_open(arr, NULL, &r), SHMHUB_E_WRONG_KIND, arr);
+    CHECK(r == NULL);
+    shmhub_segment_close(seg);
+    shmhub_unlink(arr);
     if (!s) return;
 
     /* calls on a handle */
@@ -330,6 +377,9 @@ static void test_bad_inputs(void) {
     shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
     CHECK_ST_NAMED(shmhub_stream_write(s, buf, 3), SHMHUB_E_SIZE, name);
     CHECK_ST_NAMED(shmhub_stream_write(s, buf, 5), SHMHUB_E_SIZE, name);
+    CHECK_ST_NAMED(shmhub_stream_write(s, buf, 0), SHMHUB_E_SIZE, name);
+    CHECK_ST_NAMED(shmhub_stream_write(s, buf, SIZE_MAX), SHMHUB_E_SIZE, name);
+    CHECK(shmhub_stream_writer_pid(s) == 0); /* a refused write claims nothing */
     CHECK_ST(shmhub_stream_write(s, NULL, 4), SHMHUB_E_INVALID);
     CHECK_ST(shmhub_stream_write(NULL, buf, 4), SHMHUB_E_INVALID);
     CHECK(shmhub_stream_count(s) == 0);
@@ -339,6 +389,9 @@ static void test_bad_inputs(void) {
     CHECK_ST(shmhub_stream_read_latest(s, NULL, 4, &info), SHMHUB_E_INVALID);
     CHECK_ST(shmhub_stream_read_latest(NULL, buf, 4, &info), SHMHUB_E_INVALID);
     CHECK_ST_NAMED(shmhub_stream_read_next(s, buf, 3, 0, &info), SHMHUB_E_SIZE, name);
+    CHECK_ST_NAMED(shmhub_stream_read_next(s, buf, 5, -1, &info), SHMHUB_E_SIZE, name);
+    CHECK_ST_NAMED(shmhub_stream_read_latest(s, buf, SIZE_MAX, &info), SHMHUB_E_SIZE, name);
+    CHECK(shmhub_stream_cursor(s) == 0); /* refused reads do not move the cursor */
     CHECK_ST(shmhub_stream_read_next(s, NULL, 4, 0, &info), SHMHUB_E_INVALID);
     CHECK_ST(shmhub_stream_read_next(NULL, buf, 4, 0, &info), SHMHUB_E_INVALID);
     CHECK_ST(shmhub_stream_wait(NULL, 0), SHMHUB_E_INVALID);
@@ -512,63 +565,169 @@ static void test_wait_modes(void) {
     shmhub_unlink(name);
 }
 
-/* ---- never torn across processes ------------------------------------------------------------- */
+/* ---- torn-frame detector: W writer and 3 reader processes ----------------------------------- */
 
-static void test_never_torn(uint64_t words, uint64_t n_frames) {
-    char tag[64];
-    snprintf(tag, sizeof tag, "torn%llu", (unsigned long long)words);
-    const char *name = test_name(tag);
-    shmhub_stream *r = make_u64(name, words, 2, SHMHUB_WRITER_SINGLE);
-    if (!r) return;
-    shared_area *sh = shared_new();
-    pid_t pid = xfork();
-    if (pid == 0) {
-        shmhub_stream *w = NULL;
-        if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
-        uint64_t *f = malloc(words * 8);
-        while (!atomic_load(&sh->go)) sched_yield();
-        for (uint64_t i = 1; i <= n_frames; i++) {
-            fill(f, words, i);
-            if (shmhub_stream_write(w, f, words * 8) != SHMHUB_OK) _exit(2);
-        }
-        shmhub_stream_close(w);
-        _exit(0);
-    }
+/* Writers fill every element of a frame with one value: the frame's sequence number with one
+ * writer, (writer id << 48 | the writer's own counter) with two (a writer of a MULTI stream does not
+ * know its sequence number in advance). Readers, in other processes, alternate read_latest and
+ * read_next and check every element of every frame they get against its first element (and, with
+ * one writer, against info.seq). Writers go on until every reader has read TD_MIN_READS frames
+ * (and at least TD_MIN_NS has passed), so reads overlap writes at every frame size. */
+
+#define TD_READERS 3
+#define TD_MAX_WRITERS 2
+#define TD_MIN_READS 20
+#define TD_MIN_NS (250 * MS)
+#define TD_MAX_NS (3000 * MS)
+#define TD_ID_SHIFT 48
+
+typedef struct td_area {
+    _Atomic int ready, go, done;
+    _Atomic int64_t writes[TD_MAX_WRITERS];
+    _Atomic int64_t reads[TD_READERS];       /* reads while the writers were running */
+    _Atomic int64_t reads_all[TD_READERS];   /* all successful reads */
+    _Atomic int64_t torn[TD_READERS];        /* a frame not uniform, or (W=1) value != seq */
+    _Atomic int64_t bad_seq[TD_READERS];     /* seq went backwards or past the writers' total */
+    _Atomic int64_t bad_missed[TD_READERS];  /* missed != seq - cursor - 1 */
+    _Atomic int64_t bad_order[TD_READERS];   /* a writer's own frames out of order, or one frame
+                                                read twice with different contents */
+    _Atomic int64_t busy[TD_READERS];
+    _Atomic int64_t errors[TD_READERS];
+    _Atomic int64_t final_seq[TD_READERS];   /* read_latest after the writers finished */
+} td_area;
+
+static int td_writer(const char *name, td_area *a, int k, int nw, uint64_t words) {
+    shmhub_stream *w = NULL;
+    shmhub_stream_opts o = SHMHUB_STREAM_OPTS_INIT;
+    o.lock_timeout_ns = 10000 * MS;
+    if (shmhub_stream_open(name, &o, &w) != SHMHUB_OK) return 1;
     uint64_t *f = malloc(words * 8);
+    if (!f) return 1;
+    atomic_fetch_add(&a->ready, 1);
+    while (!atomic_load(&a->go)) sched_yield();
+    int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+    for (uint64_t i = 1;; i++) {
+        fill(f, words, nw == 1 ? i : ((uint64_t)(k + 1) << TD_ID_SHIFT) | i);
+        if (shmhub_stream_write(w, f, words * 8) != SHMHUB_OK) {
+            fprintf(stderr, "torn detector: writer %d: %s\n", k, shmhub_last_error());
+            return 2;
+        }
+        atomic_store(&a->writes[k], (int64_t)i);
+        int64_t dt = util_now_ns(CLOCK_MONOTONIC) - t0;
+        if (dt >= TD_MAX_NS) break;
+        if (dt < TD_MIN_NS) continue;
+        int enough = 1;
+        for (int j = 0; j < TD_READERS; j++)
+            if (atomic_load(&a->reads[j]) < TD_MIN_READS) enough = 0;
+        if (enough) break;
+    }
+    free(f);
+    shmhub_stream_close(w);
+    return 0;
+}
+
+static int td_reader(const char *name, td_area *a, int j, int nw, uint64_t words) {
+    shmhub_stream *r = NULL;
+    if (shmhub_stream_open(name, NULL, &r) != SHMHUB_OK) return 1;
+    uint64_t *f = malloc(words * 8);
+    if (!f) return 1;
+    atomic_fetch_add(&a->ready, 1);
+    while (!atomic_load(&a->go)) sched_yield();
     shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
-    uint64_t torn = 0, reads = 0, busy = 0, bad_seq = 0, bad_missed = 0, last = 0;
-    atomic_store(&sh->go, 1);
-    for (uint64_t k = 0; last < n_frames; k++) {
+    uint64_t prev_seq = 0, prev_val = 0, last_of[TD_MAX_WRITERS + 1] = {0};
+    for (uint64_t k = 0;; k++) {
+        int finishing = atomic_load(&a->done); /* before the read: the head is final */
         uint64_t before = shmhub_stream_cursor(r);
         shmhub_status st = (k & 1) ? shmhub_stream_read_latest(r, f, words * 8, &info)
-                                   : shmhub_stream_read_next(r, f, words * 8, 2000 * MS, &info);
+                                   : shmhub_stream_read_next(r, f, words * 8, 20 * MS, &info);
         if (st == SHMHUB_E_BUSY) {
-            busy++;
+            atomic_fetch_add(&a->busy[j], 1);
             continue;
         }
-        if (st == SHMHUB_E_EMPTY) continue;
+        if (st == SHMHUB_E_EMPTY || st == SHMHUB_E_TIMEOUT) continue;
         if (st != SHMHUB_OK) {
-            CHECK_ST(st, SHMHUB_OK);
+            fprintf(stderr, "torn detector: reader %d: %s\n", j, shmhub_last_error());
+            atomic_fetch_add(&a->errors[j], 1);
             break;
         }
-        reads++;
-        if (!uniform(f, words, info.seq)) torn++;
-        if (info.seq < before || info.seq > n_frames) bad_seq++;
-        if (info.seq > before && info.missed != info.seq - before - 1) bad_missed++;
-        last = info.seq;
+        if (!finishing) atomic_fetch_add(&a->reads[j], 1);
+        atomic_fetch_add(&a->reads_all[j], 1);
+        uint64_t v = f[0];
+        if (!uniform(f, words, v) || (nw == 1 && v != info.seq)) atomic_fetch_add(&a->torn[j], 1);
+        if (info.seq < before || info.seq < prev_seq || info.seq == 0)
+            atomic_fetch_add(&a->bad_seq[j], 1);
+        if (info.missed != (info.seq > before ? info.seq - before - 1 : 0))
+            atomic_fetch_add(&a->bad_missed[j], 1);
+        if (info.seq == prev_seq) {
+            if (v != prev_val) atomic_fetch_add(&a->bad_order[j], 1);
+        } else if (nw > 1) {
+            uint64_t id = v >> TD_ID_SHIFT, c = v & ((UINT64_C(1) << TD_ID_SHIFT) - 1);
+            if (id < 1 || id > (uint64_t)nw || c <= last_of[id])
+                atomic_fetch_add(&a->bad_order[j], 1);
+            else
+                last_of[id] = c;
+        }
+        prev_seq = info.seq;
+        prev_val = v;
+        if (finishing && (k & 1)) {
+            atomic_store(&a->final_seq[j], (int64_t)info.seq);
+            break;
+        }
     }
-    CHECK(child_rc(pid) == 0);
-    printf("never-torn %llu-byte frames: %llu reads of %llu frames, %llu torn, %llu busy\n",
-           (unsigned long long)(words * 8), (unsigned long long)reads, (unsigned long long)n_frames,
-           (unsigned long long)torn, (unsigned long long)busy);
-    CHECK(torn == 0);
-    CHECK(bad_seq == 0);
-    CHECK(bad_missed == 0);
-    CHECK(reads > 0);
-    CHECK(shmhub_stream_count(r) == n_frames);
     free(f);
-    munmap(sh, sizeof *sh);
     shmhub_stream_close(r);
+    return 0;
+}
+
+static void test_torn_detector(uint64_t words, uint32_t slots, int nw) {
+    char tag[64];
+    snprintf(tag, sizeof tag, "torn%llu.%uw%d", (unsigned long long)words, slots, nw);
+    const char *name = test_name(tag);
+    shmhub_stream *p = make_u64(name, words, slots, nw > 1 ? SHMHUB_WRITER_MULTI
+                                                            : SHMHUB_WRITER_SINGLE);
+    if (!p) return;
+    td_area *a = mmap(NULL, sizeof *a, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (a == MAP_FAILED) {
+        perror("mmap");
+        exit(2);
+    }
+    memset(a, 0, sizeof *a);
+    int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+    pid_t wp[TD_MAX_WRITERS], rp[TD_READERS];
+    for (int j = 0; j < TD_READERS; j++)
+        if ((rp[j] = xfork()) == 0) _exit(td_reader(name, a, j, nw, words));
+    for (int k = 0; k < nw; k++)
+        if ((wp[k] = xfork()) == 0) _exit(td_writer(name, a, k, nw, words));
+    while (atomic_load(&a->ready) < nw + TD_READERS) sched_yield();
+    atomic_store(&a->go, 1);
+    int64_t total = 0;
+    for (int k = 0; k < nw; k++) {
+        CHECK(child_rc(wp[k]) == 0);
+        total += atomic_load(&a->writes[k]);
+    }
+    atomic_store(&a->done, 1);
+    int64_t torn = 0, reads = 0, busy = 0;
+    for (int j = 0; j < TD_READERS; j++) {
+        CHECK(child_rc(rp[j]) == 0);
+        torn += atomic_load(&a->torn[j]);
+        reads += atomic_load(&a->reads_all[j]);
+        busy += atomic_load(&a->busy[j]);
+        CHECK(atomic_load(&a->torn[j]) == 0);
+        CHECK(atomic_load(&a->reads[j]) > 0); /* read while the writers were writing */
+        CHECK(atomic_load(&a->bad_seq[j]) == 0);
+        CHECK(atomic_load(&a->bad_missed[j]) == 0);
+        CHECK(atomic_load(&a->bad_order[j]) == 0);
+        CHECK(atomic_load(&a->errors[j]) == 0);
+        CHECK(atomic_load(&a->final_seq[j]) == total);
+    }
+    CHECK(shmhub_stream_count(p) == (uint64_t)total);
+    printf("torn detector %llu-byte frames, %u slots, %d writer(s), %d readers: %lld frames, "
+           "%lld reads, %lld torn, %lld busy, %.0f ms\n",
+           (unsigned long long)(words * 8), slots, nw, TD_READERS, (long long)total,
+           (long long)reads, (long long)torn, (long long)busy,
+           (util_now_ns(CLOCK_MONOTONIC) - t0) / 1e6);
+    munmap(a, sizeof *a);
+    shmhub_stream_close(p);
     shmhub_unlink(name);
 }
 
@@ -780,6 +939,346 @@ static void test_killed_mid_loan(uint32_t mode) {
     shmhub_stream_close(q);
     free(f);
     shmhub_stream_close(p);
+    shmhub_unlink(name);
+}
+
+/* ---- writer killed mid-write (test-only crash point) -------------------------------------------- */
+
+/* A writer process writes frames 1..5, then dies by SIGKILL inside shmhub_stream_write after
+ * copying half of frame 6 (the SHMHUB_TEST_HOOKS crash point). A reader process, reading
+ * losslessly all along, and the parent must only ever see whole frames; a new writer process then
+ * takes the role (or the MULTI lock) over and writes 6..12, which the reader gets in order with
+ * nothing missed. Writers wait for the reader after each frame, so it always keeps up. */
+#define KWW_SLOTS 4
+#define KWW_LAST 12
+
+static int kww_reader(const char *name, shared_area *sh, uint64_t words) {
+    shmhub_stream *r = NULL;
+    if (shmhub_stream_open(name, NULL, &r) != SHMHUB_OK) return 1;
+    uint64_t *f = malloc(words * 8);
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    int rc = 0;
+    atomic_store(&sh->go, 1);
+    for (uint64_t i = 1; i <= KWW_LAST; i++) {
+        if (shmhub_stream_read_next(r, f, words * 8, 10000 * MS, &info) != SHMHUB_OK) {
+            fprintf(stderr, "kww reader: frame %llu: %s\n", (unsigned long long)i,
+                    shmhub_last_error());
+            rc |= 2;
+            break;
+        }
+        if (info.seq != i) rc |= 4;
+        if (info.missed != 0) rc |= 8;
+        if (!uniform(f, words, i)) rc |= 16;
+        atomic_store(&sh->progress[0], (int64_t)info.seq);
+    }
+    free(f);
+    shmhub_stream_close(r);
+    return rc;
+}
+
+/* Writes frames first..last (value = seq), each after the reader has the previous one. */
+static int kww_write_range(shmhub_stream *w, shared_area *sh, uint64_t first, uint64_t last) {
+    for (uint64_t i = first; i <= last; i++) {
+        if (write_val(w, i) != SHMHUB_OK) return 0;
+        int64_t deadline = util_now_ns(CLOCK_MONOTONIC) + 10000 * MS;
+        while (atomic_load(&sh->progress[0]) < (int64_t)i)
+            if (util_now_ns(CLOCK_MONOTONIC) > deadline) return 0;
+            else sched_yield();
+    }
+    return 1;
+}
+
+static void test_killed_mid_write(uint32_t mode, uint64_t words) {
+    char tag[64];
+    snprintf(tag, sizeof tag, "killw%s%llu", mode == SHMHUB_WRITER_MULTI ? "multi" : "single",
+             (unsigned long long)words);
+    const char *name = test_name(tag);
+    shmhub_stream *p = make_u64(name, words, KWW_SLOTS, mode);
+    if (!p) return;
+    shared_area *sh = shared_new();
+    size_t nbytes = words * 8, half = nbytes / 2;
+    pid_t rpid = xfork();
+    if (rpid == 0) _exit(kww_reader(name, sh, words));
+    while (!atomic_load(&sh->go)) sched_yield();
+    pid_t wpid = xfork();
+    if (wpid == 0) {
+        shmhub_stream *w = NULL;
+        if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
+        if (!kww_write_range(w, sh, 1, 5)) _exit(2);
+        shmhub__test_crash_after((int64_t)half);
+        write_val(w, 0xdeadbeefdeadbeefu); /* frame 6: dies half-way through the copy */
+        _exit(3);
+    }
+    int ws = wait_child(wpid);
+    CHECK(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+    CHECK(shmhub_stream_count(p) == 5);
+    CHECK(shmhub_stream_writer_pid(p) == wpid);
+    CHECK(shmhub_stream_recoveries(p) == 0);
+
+    /* The crash point really tore frame 6: its slot (the one that held frame 2) holds half new
+     * bytes, half old, and its lock word says "frame 6 being written". */
+    shmhub_segment *seg = NULL;
+    CHECK_ST(shmhub_segment_open(name, NULL, &seg), SHMHUB_OK);
+    if (seg) {
+        const shmhub_array *ring = NULL;
+        CHECK_ST(shmhub_segment_array_at(seg, 0, &ring), SHMHUB_OK);
+        if (ring) {
+            uint64_t stride = (nbytes + 63) / 64 * 64;
+            const uint64_t *slot = (const uint64_t *)((const unsigned char *)shmhub_array_data(ring) +
+                                                      (6 - 1) % KWW_SLOTS * stride);
+            CHECK(uniform(slot, half / 8, 0xdeadbeefdeadbeefu));
+            CHECK(uniform(slot + half / 8, (nbytes - half) / 8, 2));
+        }
+        shmhub_segment_close(seg);
+    }
+
+    /* Readers see only whole frames: the last committed one stays readable, never frame 6. */
+    uint64_t *f = malloc(nbytes);
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    CHECK_ST(shmhub_stream_read_latest(p, f, nbytes, &info), SHMHUB_OK);
+    CHECK(info.seq == 5 && uniform(f, words, 5));
+    const void *pk = NULL;
+    CHECK_ST(shmhub_stream_peek(p, &pk, &info), SHMHUB_OK);
+    CHECK(info.seq == 5 && pk && uniform(pk, words, 5));
+    shmhub_stream_seek(p, 0); /* replay: oldest safe frame is 5 - 4 + 2 = 3 */
+    uint64_t expect = 5 - KWW_SLOTS + 2;
+    shmhub_status st;
+    while ((st = shmhub_stream_read_next(p, f, nbytes, 0, &info)) == SHMHUB_OK) {
+        CHECK(info.seq == expect && uniform(f, words, expect));
+        CHECK(info.missed == (expect == 5 - KWW_SLOTS + 2 ? expect - 1 : 0));
+        expect++;
+    }
+    CHECK(st == SHMHUB_E_TIMEOUT && expect == 6);
+    CHECK_ST(shmhub_stream_read_next(p, f, nbytes, 20 * MS, &info), SHMHUB_E_TIMEOUT);
+
+    /* A new writer in another process carries on at once: recovery, then frames 6..12. */
+    pid_t bpid = xfork();
+    if (bpid == 0) {
+        shmhub_stream *w = NULL;
+        if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
+        int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+        if (!kww_write_range(w, sh, 6, 6)) _exit(2);
+        if (util_now_ns(CLOCK_MONOTONIC) - t0 > 1000 * MS) _exit(3); /* not the lock timeout */
+        if (shmhub_stream_recoveries(w) != 1) _exit(4);
+        if (shmhub_stream_writer_pid(w) != getpid()) _exit(5);
+        if (!kww_write_range(w, sh, 7, KWW_LAST)) _exit(6);
+        shmhub_stream_close(w);
+        _exit(0);
+    }
+    CHECK(child_rc(bpid) == 0);
+    int rrc = child_rc(rpid);
+    if (rrc) fprintf(stderr, "killed mid-write: lossless reader exited %d\n", rrc);
+    CHECK(rrc == 0);
+    CHECK(shmhub_stream_count(p) == KWW_LAST);
+    CHECK(shmhub_stream_recoveries(p) == 1);
+    CHECK_ST(shmhub_stream_read_next(p, f, nbytes, 0, &info), SHMHUB_OK); /* cursor 5 */
+    CHECK(info.seq == KWW_LAST - KWW_SLOTS + 2 && info.missed == info.seq - 6);
+    CHECK(uniform(f, words, info.seq));
+    CHECK_ST(shmhub_stream_read_latest(p, f, nbytes, &info), SHMHUB_OK);
+    CHECK(info.seq == KWW_LAST && uniform(f, words, KWW_LAST));
+    free(f);
+    munmap(sh, sizeof *sh);
+    shmhub_stream_close(p);
+    shmhub_unlink(name);
+}
+
+/* ---- overruns counted exactly (docs/streams.md: oldest safe frame = head - slots + 2) ----------- */
+
+/* The frame read_next returns for a reader at cursor `cur` when the head is `head`, and what it
+ * reports as missed, from the documented rule. */
+static uint64_t rule_target(uint64_t head, uint32_t slots, uint64_t cur, uint64_t *missed) {
+    uint64_t t = cur + 1;
+    if (head + 2 > slots && t < head + 2 - slots) t = head + 2 - slots;
+    *missed = t - cur - 1;
+    return t;
+}
+
+static void test_overrun_exact(void) {
+    /* A writer process writes 10 frames before the reader reads anything (4 slots): the first
+     * read_next from cursor 0 returns 8 = 10 - 4 + 2 with missed 7, then 9 and 10 with missed 0. */
+    const char *name = test_name("overrun");
+    shmhub_stream *r = make_u64(name, 2, 4, SHMHUB_WRITER_SINGLE);
+    if (!r) return;
+    pid_t pid = xfork();
+    if (pid == 0) {
+        shmhub_stream *w = NULL;
+        if (shmhub_stream_open(name, NULL, &w) != SHMHUB_OK) _exit(1);
+        for (uint64_t i = 1; i <= 10; i++)
+            if (write_val(w, i) != SHMHUB_OK) _exit(2);
+        shmhub_stream_close(w);
+        _exit(0);
+    }
+    CHECK(child_rc(pid) == 0);
+    uint64_t f[2];
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    CHECK(shmhub_stream_cursor(r) == 0);
+    CHECK_ST(shmhub_stream_read_next(r, f, sizeof f, 0, &info), SHMHUB_OK);
+    CHECK(info.seq == 8 && info.missed == 7 && uniform(f, 2, 8));
+    CHECK_ST(shmhub_stream_read_next(r, f, sizeof f, 0, &info), SHMHUB_OK);
+    CHECK(info.seq == 9 && info.missed == 0 && uniform(f, 2, 9));
+    CHECK_ST(shmhub_stream_read_next(r, f, sizeof f, 0, &info), SHMHUB_OK);
+    CHECK(info.seq == 10 && info.missed == 0 && uniform(f, 2, 10));
+    CHECK_ST(shmhub_stream_read_next(r, f, sizeof f, 0, &info), SHMHUB_E_TIMEOUT);
+    shmhub_stream_close(r);
+    shmhub_unlink(name);
+
+    /* Every (slots, head, cursor) in a small grid: read_next follows the rule exactly, then reads
+     * on to the head with missed 0, then times out; read_latest reports head - cursor - 1. */
+    uint32_t slot_counts[] = {2, 3, 4, 5, 8};
+    uint64_t bad = 0, cases = 0;
+    for (size_t si = 0; si < sizeof slot_counts / sizeof *slot_counts; si++) {
+        uint32_t slots = slot_counts[si];
+        name = test_name("overrungrid");
+        shmhub_stream *w = make_u64(name, 1, slots, SHMHUB_WRITER_SINGLE);
+        if (!w) return;
+        for (uint64_t head = 1; head <= 3 * slots + 2; head++) {
+            CHECK(write_val(w, head) == SHMHUB_OK);
+            for (uint64_t cur = 0; cur < head; cur++) {
+                uint64_t v = 0, missed;
+                uint64_t t = rule_target(head, slots, cur, &missed);
+                cases++;
+                shmhub_stream_seek(w, cur);
+                if (shmhub_stream_read_next(w, &v, 8, 0, &info) != SHMHUB_OK || info.seq != t ||
+                    info.missed != missed || v != t || shmhub_stream_cursor(w) != t) {
+                    fprintf(stderr, "overrun: slots %u head %llu cursor %llu: got seq %llu missed "
+                            "%llu, expected %llu and %llu\n", slots, (unsigned long long)head,
+                            (unsigned long long)cur, (unsigned long long)info.seq,
+                            (unsigned long long)info.missed, (unsigned long long)t,
+                            (unsigned long long)missed);
+                    bad++;
+                    continue;
+                }
+                for (uint64_t n = t + 1; n <= head; n++)
+                    if (shmhub_stream_read_next(w, &v, 8, 0, &info) != SHMHUB_OK ||
+                        info.seq != n || info.missed != 0 || v != n)
+                        bad++;
+                if (shmhub_stream_read_next(w, &v, 8, 0, &info) != SHMHUB_E_TIMEOUT) bad++;
+                shmhub_stream_seek(w, cur);
+                if (shmhub_stream_read_latest(w, &v, 8, &info) != SHMHUB_OK || info.seq != head ||
+                    info.missed != head - cur - 1 || v != head)
+                    bad++;
+            }
+        }
+        shmhub_stream_close(w);
+        shmhub_unlink(name);
+    }
+    CHECK(bad == 0);
+    CHECK(cases > 100);
+
+    /* Across processes, a reader that falls behind by known amounts: the writer writes a burst,
+     * then waits while the reader reads one frame and checks seq and missed against the rule
+     * (the head is stable during its read). The bursts straddle slots - 2. */
+    name = test_name("overrunproc");
+    const uint32_t slots = 6;
+    shmhub_stream *w = make_u64(name, 4, slots, SHMHUB_WRITER_SINGLE);
+    if (!w) return;
+    shared_area *sh = shared_new();
+    const uint64_t bursts[] = {1, 3, 4, 5, 6, 7, 13, 1, 2, 40, 4, 4, 5};
+    const int nb = (int)(sizeof bursts / sizeof *bursts);
+    pid_t rpid = xfork();
+    if (rpid == 0) {
+        shmhub_stream *rr = NULL;
+        if (shmhub_stream_open(name, NULL, &rr) != SHMHUB_OK) _exit(1);
+        atomic_store(&sh->go, 1); /* opened: its cursor is 0 */
+        uint64_t g[4], got = 0, lost = 0;
+        int rc = 0;
+        shmhub_frame_info fi = SHMHUB_FRAME_INFO_INIT;
+        for (int b = 0; b < nb; b++) {
+            while (atomic_load(&sh->progress[0]) < b + 1) sched_yield(); /* burst b written */
+            uint64_t head = shmhub_stream_count(rr), cur = shmhub_stream_cursor(rr), missed;
+            uint64_t t = rule_target(head, slots, cur, &missed);
+            if (shmhub_stream_read_next(rr, g, sizeof g, 0, &fi) != SHMHUB_OK) {
+                fprintf(stderr, "overrun: burst %d: %s\n", b, shmhub_last_error());
+                rc |= 2;
+            } else if (fi.seq != t || fi.missed != missed || !uniform(g, 4, t)) {
+                fprintf(stderr, "overrun: head %llu cursor %llu: got seq %llu missed %llu, "
+                        "expected %llu and %llu\n", (unsigned long long)head,
+                        (unsigned long long)cur, (unsigned long long)fi.seq,
+                        (unsigned long long)fi.missed, (unsigned long long)t,
+                        (unsigned long long)missed);
+                rc |= 4;
+            }
+            got++;
+            lost += fi.missed;
+            atomic_store(&sh->progress[1], b + 1);
+        }
+        atomic_store(&sh->value[0], (int64_t)got);
+        atomic_store(&sh->value[1], (int64_t)lost);
+        atomic_store(&sh->value[2], (int64_t)shmhub_stream_cursor(rr));
+        shmhub_stream_close(rr);
+        _exit(rc);
+    }
+    while (!atomic_load(&sh->go)) sched_yield();
+    uint64_t seq = 0, expect_lost = 0, cur = 0;
+    for (int b = 0; b < nb; b++) {
+        for (uint64_t i = 0; i < bursts[b]; i++) CHECK(write_val(w, ++seq) == SHMHUB_OK);
+        uint64_t m;
+        cur = rule_target(seq, slots, cur, &m);
+        expect_lost += m;
+        atomic_store(&sh->progress[0], b + 1);
+        while (atomic_load(&sh->progress[1]) < b + 1) sched_yield();
+    }
+    CHECK(child_rc(rpid) == 0);
+    CHECK(atomic_load(&sh->value[0]) == nb);
+    CHECK(atomic_load(&sh->value[1]) == (int64_t)expect_lost && expect_lost > 0);
+    CHECK(atomic_load(&sh->value[2]) == (int64_t)cur);
+    /* frames received + frames missed == position of the cursor */
+    CHECK((uint64_t)atomic_load(&sh->value[0]) + expect_lost == cur);
+    munmap(sh, sizeof *sh);
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+}
+
+/* ---- timeouts ------------------------------------------------------------------------------------ */
+
+/* read_next and wait with nothing to read return SHMHUB_E_TIMEOUT no earlier than asked and not
+ * much later, in every wait mode, with liveness slices, and on a read-only handle (short slices). */
+static void test_timeouts(void) {
+    const char *name = test_name("timeouts");
+    shmhub_stream *w = make_u64(name, 1, 4, SHMHUB_WRITER_SINGLE);
+    if (!w) return;
+    CHECK(write_val(w, 1) == SHMHUB_OK);
+    shmhub_segment_opts ro = SHMHUB_SEGMENT_OPTS_INIT;
+    ro.flags = SHMHUB_READ_ONLY;
+    struct {
+        uint32_t wait_mode, flags;
+        int read_only;
+    } variants[] = {{SHMHUB_WAIT_FUTEX, 0, 0},
+                    {SHMHUB_WAIT_SPIN_THEN_FUTEX, 0, 0},
+                    {SHMHUB_WAIT_SPIN, 0, 0},
+                    {SHMHUB_WAIT_FUTEX, SHMHUB_STREAM_LIVENESS, 0},
+                    {SHMHUB_WAIT_FUTEX, 0, 1}};
+    const int64_t asked[] = {1 * MS, 30 * MS, 120 * MS};
+    int64_t worst_late = 0;
+    for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
+        shmhub_stream_opts o = SHMHUB_STREAM_OPTS_INIT;
+        o.wait_mode = variants[v].wait_mode;
+        o.flags = variants[v].flags;
+        o.spin_ns = 2 * MS;
+        if (variants[v].read_only) o.segment = &ro;
+        shmhub_stream *r = NULL;
+        CHECK_ST(shmhub_stream_open(name, &o, &r), SHMHUB_OK);
+        if (!r) continue;
+        uint64_t x;
+        for (size_t a = 0; a < sizeof asked / sizeof *asked; a++) {
+            for (int call = 0; call < 2; call++) {
+                int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
+                shmhub_status st = call ? shmhub_stream_wait(r, asked[a])
+                                        : shmhub_stream_read_next(r, &x, 8, asked[a], NULL);
+                int64_t dt = util_now_ns(CLOCK_MONOTONIC) - t0;
+                CHECK_ST_NAMED(st, SHMHUB_E_TIMEOUT, name);
+                if (dt < asked[a] || dt > asked[a] + 250 * MS)
+                    fprintf(stderr, "timeout variant %zu asked %lld ns, took %lld ns\n", v,
+                            (long long)asked[a], (long long)dt);
+                CHECK(dt >= asked[a]);
+                CHECK(dt <= asked[a] + 250 * MS);
+                if (dt - asked[a] > worst_late) worst_late = dt - asked[a];
+            }
+        }
+        shmhub_stream_close(r);
+    }
+    printf("timeouts: returned at most %.2f ms after the time asked\n", worst_late / 1e6);
+    shmhub_stream_close(w);
     shmhub_unlink(name);
 }
 
@@ -1287,15 +1786,26 @@ int main(int argc, char **argv) {
     test_bad_inputs();
     test_reads();
     test_wait_modes();
-    test_never_torn(3, 200000);      /* 24-byte frames: word copies */
-    test_never_torn(512, 20000);     /* 4 KiB: the bulk-copy threshold */
-    test_never_torn(4096, 20000);    /* 32 KiB */
-    test_never_torn(131072, 1000);   /* 1 MiB */
-    test_never_torn(2097152, 40);    /* 16 MiB: the non-temporal bulk copy (misaligned buffers) */
+    test_torn_detector(3, 2, 1);        /* 24-byte frames: word copies with a byte tail */
+    test_torn_detector(8, 2, 1);        /* 64 B */
+    test_torn_detector(8, 3, 2);
+    test_torn_detector(512, 3, 1);      /* 4 KiB: the bulk-copy threshold */
+    test_torn_detector(512, 2, 2);
+    test_torn_detector(4096, 4, 1);     /* 32 KiB */
+    test_torn_detector(131072, 3, 1);   /* 1 MiB */
+    test_torn_detector(524288, 2, 1);   /* 4 MiB */
+    test_torn_detector(524288, 4, 2);
+    test_torn_detector(2097152, 2, 1);  /* 16 MiB: the non-temporal bulk copy (misaligned buffers) */
     test_lossless();
     test_futex_wake();
     test_killed_mid_loan(SHMHUB_WRITER_SINGLE);
     test_killed_mid_loan(SHMHUB_WRITER_MULTI);
+    test_killed_mid_write(SHMHUB_WRITER_SINGLE, 8);      /* 64 B: word copies */
+    test_killed_mid_write(SHMHUB_WRITER_SINGLE, 524288); /* 4 MiB: bulk copy */
+    test_killed_mid_write(SHMHUB_WRITER_MULTI, 1024);     /* 8 KiB */
+    test_killed_mid_write(SHMHUB_WRITER_MULTI, 524288);
+    test_overrun_exact();
+    test_timeouts();
     test_liveness();
     test_multi_writer();
     test_single_writer_busy();
