@@ -478,20 +478,24 @@ SHMHUB_API shmhub_status shmhub_stream_loan(shmhub_stream *s, void **frame) {
     return SHMHUB_OK;
 }
 
-SHMHUB_API shmhub_status shmhub_stream_commit(shmhub_stream *s) {
+/* Ends the handle's open loan (commit or abandon), or fails when there is none. */
+static shmhub_status close_loan(shmhub_stream *s, const char *what) {
     if (!s || !s->loan_open)
-        return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': commit without an open loan",
-                            s ? s->seg->name : "?");
+        return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': %s without an open loan",
+                            s ? s->seg->name : "?", what);
     s->loan_open = 0;
-    end_write(s, s->loan_seq);
     return SHMHUB_OK;
 }
 
+SHMHUB_API shmhub_status shmhub_stream_commit(shmhub_stream *s) {
+    shmhub_status st = close_loan(s, "commit");
+    if (st == SHMHUB_OK) end_write(s, s->loan_seq);
+    return st;
+}
+
 SHMHUB_API shmhub_status shmhub_stream_abandon(shmhub_stream *s) {
-    if (!s || !s->loan_open)
-        return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': abandon without an open loan",
-                            s ? s->seg->name : "?");
-    s->loan_open = 0;
+    shmhub_status st = close_loan(s, "abandon");
+    if (st != SHMHUB_OK) return st;
     /* The slot's previous frame is partly overwritten: mark it empty. The sequence number is not
      * consumed; the next write reuses it. */
     atomic_store_explicit(&s->slot[slot_index(s, s->loan_seq)].lock, 0, memory_order_release);

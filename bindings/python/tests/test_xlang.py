@@ -1,10 +1,13 @@
 """C <-> Python byte-identical contents for every dtype, through the C peer program.
 
-The contents formula below is copied from the comment at the top of tests/xlang/c_peer.c:
+The contents formula (documented at the top of tests/xlang/c_peer.c) comes from the Python peer,
+tests/xlang/py_peer.py:
 element i (C order) of frame ``seq`` (arrays: seq = 0) of dtype code d has key k = seq * 1000 + i.
 These tests skip only when the peer binary ($SHMHUB_BUILD/tests/c_peer) is missing.
 """
 
+import importlib.util
+import pathlib
 import subprocess
 import time
 
@@ -17,36 +20,18 @@ import shmhub
 DTYPES = [("bool", 1), ("int8", 2), ("int16", 3), ("int32", 4), ("int64", 5), ("uint8", 6),
           ("uint16", 7), ("uint32", 8), ("uint64", 9), ("float16", 10), ("float32", 11),
           ("float64", 12), ("complex64", 13), ("complex128", 14)]
-CODE = dict(DTYPES)
+
+_spec = importlib.util.spec_from_file_location(
+    "py_peer", pathlib.Path(__file__).resolve().parents[3] / "tests" / "xlang" / "py_peer.py")
+_py_peer = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_py_peer)
 STREAM_SHAPE = (4, 6)
 
 
 def expected(dtype: str, seq: int, n: int) -> np.ndarray:
-    """The c_peer contents: n elements of `dtype` for frame `seq` (little-endian, C order)."""
-    k = np.uint64(seq * 1000) + np.arange(n, dtype=np.uint64)
-    dt = np.dtype(dtype)
-    if dtype == "bool":
-        return (k % np.uint64(3)) == 0
-    if dt.kind in "iu":
-        u = k * np.uint64(0x9E3779B97F4A7C15) + np.uint64(CODE[dtype])  # wraps mod 2**64
-        return u.astype(f"<u{dt.itemsize}").view(dt.newbyteorder("<"))  # the low bytes
-    if dtype == "float16":
-        return (np.uint64(0x3C00) + k % np.uint64(1024)).astype("<u2").view("<f2")
-    if dtype == "float32":
-        return (k % np.uint64(4096)).astype(np.float32) * np.float32(0.5) - np.float32(3.25)
-    if dtype == "float64":
-        return k.astype(np.float64) * 0.25 - 7.125
-    if dtype == "complex64":
-        m = (k % np.uint64(4096)).astype(np.float32)
-        out = np.empty(n, "<c8")
-        out.real, out.imag = m * np.float32(1.5), -m  # -(0.0) is -0.0, as in C
-        return out
-    if dtype == "complex128":
-        kf = k.astype(np.float64)
-        out = np.empty(n, "<c16")
-        out.real, out.imag = kf * 0.125, 1.0e6 - kf
-        return out
-    raise AssertionError(dtype)
+    """The c_peer contents: n elements of `dtype` for frame `seq` (little-endian, C order).
+    One implementation serves these tests and the Python peer of the cross-language matrix."""
+    return _py_peer.values(dtype, seq, n)
 
 
 def arrays_spec():
