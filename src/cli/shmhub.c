@@ -71,27 +71,32 @@ static const char USAGE_CREATE[] =
     "  -h, --help                    show this help\n";
 
 static const char USAGE_LIST[] =
-    "usage: shmhub list [--json] [--dir DIR]\n"
+    "usage: shmhub list [--json] [--no-rate] [--dir DIR]\n"
     "\n"
     "Lists every segment with its kind, size, owner, age and arrays. Segments that fail\n"
     "validation are listed as 'corrupt' (or the failure's status) with the reason.\n"
-    "Streams also show dtype, shape, slots, writer mode, frame count, writer and the\n"
-    "age of the last write (JSON: the \"stream\" object; null for other kinds).\n"
+    "Streams also show dtype, shape, slots, writer mode, frame count, write rate, writer\n"
+    "and the age of the last write (JSON: the \"stream\" object; null for other kinds).\n"
+    "The rate samples every stream's frame count twice, 200 ms apart.\n"
     "\n"
     "  -j, --json     print one JSON array of objects\n"
+    "  -R, --no-rate  do not measure write rates (no 200 ms pause)\n"
     "  -d, --dir DIR  directory to list\n"
     "  -h, --help     show this help\n";
 
+/* How long list and info watch streams' frame counts to report a write rate. */
+#define RATE_SAMPLE_S 0.2
+
 static const char USAGE_INFO[] =
-    "usage: shmhub info NAME [--json] [--rate] [--dir DIR]\n"
+    "usage: shmhub info NAME [--json] [--no-rate] [--dir DIR]\n"
     "\n"
     "Opens segment NAME read-only, validates it, and prints everything about it. For a\n"
     "stream: dtype, shape, slots, frame size, writer mode, frame count, writer pid and\n"
     "whether it is alive, and the age of the last write.\n"
     "\n"
     "  -j, --json     print one JSON object\n"
-    "  -r, --rate     (streams) also measure the write rate: samples the frame count\n"
-    "                 twice, 200 ms apart\n"
+    "  -R, --no-rate  (streams) do not measure the write rate (by default the frame\n"
+    "                 count is sampled twice, 200 ms apart)\n"
     "  -d, --dir DIR  directory holding the segment\n"
     "  -h, --help     show this help\n";
 
@@ -410,7 +415,7 @@ typedef struct seg_entry {
     char error[ERRMSG_MAX];   /* shmhub_last_error() at the failure */
     shmhub_stream *stream;    /* for a segment of kind stream that also opened as one, else NULL */
     char stream_error[ERRMSG_MAX]; /* why a stream segment did not open as a stream, or "" */
-    int has_rate;             /* rate_hz measured (info --rate) */
+    int has_rate;             /* rate_hz measured (list and info sample it) */
     double rate_hz;
 } seg_entry;
 
@@ -448,19 +453,33 @@ static void entry_close(seg_entry *e)
     e->seg = NULL;
 }
 
-/* Measures the stream's write rate from two samples of its frame count `seconds` apart. */
-static void entry_sample_rate(seg_entry *e, double seconds)
+/* Measures the write rate of every stream among the n entries from two samples of their frame
+ * counts `seconds` apart (one sleep for all of them). */
+static void entries_sample_rates(seg_entry *e, size_t n, double seconds)
 {
-    if (!e->stream)
-        return;
     static volatile sig_atomic_t never;
-    double t0 = mono_s();
-    uint64_t c0 = shmhub_stream_count(e->stream);
-    sleep_interruptible(seconds, &never);
-    uint64_t c1 = shmhub_stream_count(e->stream);
-    double dt = mono_s() - t0;
-    e->rate_hz = dt > 0 && c1 >= c0 ? (double)(c1 - c0) / dt : 0;
-    e->has_rate = 1;
+    uint64_t *c0 = calloc(n + 1, sizeof *c0);
+    if (!c0)
+        return;
+    int any = 0;
+    for (size_t i = 0; i < n; i++)
+        if (e[i].stream) {
+            c0[i] = shmhub_stream_count(e[i].stream);
+            any = 1;
+        }
+    if (any) {
+        double t0 = mono_s();
+        sleep_interruptible(seconds, &never);
+        double dt = mono_s() - t0;
+        for (size_t i = 0; i < n; i++) {
+            if (!e[i].stream)
+                continue;
+            uint64_t c1 = shmhub_stream_count(e[i].stream);
+            e[i].rate_hz = dt > 0 && c1 >= c0[i] ? (double)(c1 - c0[i]) / dt : 0;
+            e[i].has_rate = 1;
+        }
+    }
+    free(c0);
 }
 
 /* "ok", "corrupt" (failed validation) or the failure's status name. */
@@ -908,14 +927,16 @@ done:
 static int cmd_list(int argc, char **argv)
 {
     static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                              {"no-rate", no_argument, NULL, 'R'},
                                               {"dir", required_argument, NULL, 'd'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     const char *dir = NULL;
-    int json = 0, opt;
-    while ((opt = getopt_long(argc, argv, "jd:h", longopts, NULL)) != -1) {
+    int json = 0, rate = 1, opt;
+    while ((opt = getopt_long(argc, argv, "jRd:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'j': json = 1; break;
+        case 'R': rate = 0; break;
         case 'd': dir = optarg; break;
         case 'h': fputs(USAGE_LIST, stdout); return EXIT_OK;
         default: return usage_hint("list");
@@ -943,6 +964,8 @@ static int cmd_list(int argc, char **argv)
             n++;
     }
 
+    if (rate)
+        entries_sample_rates(entries, n, RATE_SAMPLE_S);
     if (json) {
         fputs("[", stdout);
         for (size_t i = 0; i < n; i++) {
@@ -1048,15 +1071,17 @@ static int cmd_info(int argc, char **argv)
 {
     static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
                                               {"rate", no_argument, NULL, 'r'},
+                                              {"no-rate", no_argument, NULL, 'R'},
                                               {"dir", required_argument, NULL, 'd'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     const char *dir = NULL;
-    int json = 0, rate = 0, opt;
-    while ((opt = getopt_long(argc, argv, "jrd:h", longopts, NULL)) != -1) {
+    int json = 0, rate = 1, opt;
+    while ((opt = getopt_long(argc, argv, "jrRd:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'j': json = 1; break;
         case 'r': rate = 1; break;
+        case 'R': rate = 0; break;
         case 'd': dir = optarg; break;
         case 'h': fputs(USAGE_INFO, stdout); return EXIT_OK;
         default: return usage_hint("info");
@@ -1071,7 +1096,7 @@ static int cmd_info(int argc, char **argv)
     if (!e.seg)
         return report(e.name, e.error);
     if (rate)
-        entry_sample_rate(&e, 0.2);
+        entries_sample_rates(&e, 1, RATE_SAMPLE_S);
     if (json) {
         json_entry(stdout, &e, 1);
         fputc('\n', stdout);

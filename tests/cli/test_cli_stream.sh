@@ -54,7 +54,9 @@ json_check 'd["kind"] == "stream" and d["status"] == "ok" and isinstance(d["stre
 json_check 'd["stream"]["dtype"] == "<f4" and d["stream"]["shape"] == [480, 640] and d["stream"]["slots"] == 4'
 json_check 'd["stream"]["frame_nbytes"] == 480 * 640 * 4 and d["stream"]["writer_mode"] == "single"'
 json_check 'd["stream"]["count"] == 0 and d["stream"]["last_write_age_s"] is None and d["stream"]["writer_pid"] == 0'
-json_check 'd["stream"]["writer_alive"] is False and "rate_hz" not in d["stream"]'
+json_check 'd["stream"]["writer_alive"] is False and d["stream"]["rate_hz"] == 0'
+run 0 "$SHMHUB" info cam --json --no-rate
+json_check '"rate_hz" not in d["stream"]'
 run 0 "$SHMHUB" info cam
 out_has "stream:"
 out_has "shape:         [480, 640]"
@@ -109,9 +111,9 @@ run 0 "$SHMHUB" info feed --json
 json_check 'd["stream"]["count"] > 0 and d["stream"]["writer_pid"] == '"$FEED_PID"' and d["stream"]["writer_alive"] is True'
 json_check 'd["stream"]["dtype"] == "<f4" and d["stream"]["shape"] == [64] and 0 <= d["stream"]["last_write_age_s"] < 1'
 
-run 0 "$SHMHUB" info feed --rate --json
+run 0 "$SHMHUB" info feed --json
 json_check 'd["stream"]["rate_hz"] > 100'
-run 0 "$SHMHUB" info feed --rate
+run 0 "$SHMHUB" info feed
 out_has "rate:"
 
 run 0 "$SHMHUB" list --json
@@ -119,11 +121,14 @@ json_check 'sorted(e["name"] for e in d) == ["cam", "feed", "multi", "plain"]'
 json_check 'all((e["stream"] is None) == (e["kind"] != "stream") for e in d)'
 json_check '[e for e in d if e["name"] == "cam"][0]["stream"]["shape"] == [480, 640]'
 json_check '[e for e in d if e["name"] == "feed"][0]["stream"]["count"] > 0'
+json_check '[e for e in d if e["name"] == "feed"][0]["stream"]["rate_hz"] > 100'
+json_check '[e for e in d if e["name"] == "cam"][0]["stream"]["rate_hz"] == 0'
+run 0 "$SHMHUB" list --json --no-rate
 json_check 'all("rate_hz" not in (e["stream"] or {}) for e in d)'
 run 0 "$SHMHUB" list
-grep -qE '^feed +stream .*stream <f4\[64\] x8 single, [0-9]+ frames' "$WORK/out" || fail "list lacks the feed stream: $(cat "$WORK/out")"
+grep -qE '^feed +stream .*stream <f4\[64\] x8 single, [0-9]+ frames.* Hz' "$WORK/out" || fail "list lacks the feed stream and its rate: $(cat "$WORK/out")"
 grep -qE '^cam +stream .*last never' "$WORK/out" || fail "list lacks cam's 'never': $(cat "$WORK/out")"
-pass "info and list show stream fields (count, writer, last write, --rate)"
+pass "info and list show stream fields (count, rate, writer, last write; --no-rate)"
 
 run 0 "$SHMHUB" watch feed cam --json --interval 0.2 --count 3
 [[ $(wc -l <"$WORK/out") == 3 ]] || fail "watch --count 3 printed $(wc -l <"$WORK/out") lines"
