@@ -338,16 +338,23 @@ static void prefault(shmhub_segment *seg, int write) {
     (void)sink;
 }
 
-/* ---- create ------------------------------------------------------------------------------- */
-
-shmhub_status shmhub__segment_create(const char *name, const shmhub__create_req *req,
-                                     const shmhub_segment_opts *opts, shmhub_segment **out) {
+/* What create and open check first: the name, the out-pointer (cleared), the options. */
+static shmhub_status begin_handle_call(const char *name, const shmhub_segment_opts *opts,
+                                       shmhub_segment **out, shmhub__opts *o) {
     if (out) *out = NULL;
     shmhub_status st = shmhub__check_name(name, "segment", SHMHUB_MAX_NAME);
     if (st != SHMHUB_OK) return st;
     if (!out) return shmhub__fail(SHMHUB_E_INVALID, "segment '%s': NULL out-pointer", name);
+    return shmhub__read_opts(opts, o, name);
+}
+
+/* ---- create ------------------------------------------------------------------------------- */
+
+shmhub_status shmhub__segment_create(const char *name, const shmhub__create_req *req,
+                                     const shmhub_segment_opts *opts, shmhub_segment **out) {
     shmhub__opts o;
-    if ((st = shmhub__read_opts(opts, &o, name)) != SHMHUB_OK) return st;
+    shmhub_status st = begin_handle_call(name, opts, out, &o);
+    if (st != SHMHUB_OK) return st;
     if (o.flags & SHMHUB_READ_ONLY)
         return shmhub__fail(SHMHUB_E_INVALID, "segment '%s': SHMHUB_READ_ONLY is an open flag",
                             name);
@@ -540,12 +547,9 @@ static shmhub_status map_when_ready(int fd, const char *name, int64_t timeout_ns
 
 shmhub_status shmhub__segment_open(const char *name, uint32_t expected_kind,
                                    const shmhub_segment_opts *opts, shmhub_segment **out) {
-    if (out) *out = NULL;
-    shmhub_status st = shmhub__check_name(name, "segment", SHMHUB_MAX_NAME);
-    if (st != SHMHUB_OK) return st;
-    if (!out) return shmhub__fail(SHMHUB_E_INVALID, "segment '%s': NULL out-pointer", name);
     shmhub__opts o;
-    if ((st = shmhub__read_opts(opts, &o, name)) != SHMHUB_OK) return st;
+    shmhub_status st = begin_handle_call(name, opts, out, &o);
+    if (st != SHMHUB_OK) return st;
     shmhub_segment *seg = NULL;
     if ((st = new_handle(name, &o, &seg)) != SHMHUB_OK) return st;
     seg->read_only = (o.flags & SHMHUB_READ_ONLY) != 0;

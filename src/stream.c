@@ -256,23 +256,33 @@ static shmhub_status attach(shmhub_segment *seg, const shmhub_stream_opts *o, sh
     return SHMHUB_OK;
 }
 
-SHMHUB_API shmhub_status shmhub_stream_create(const char *name, shmhub_dtype dtype, uint32_t ndim,
-                                              const uint64_t *shape, const shmhub_stream_opts *opts,
-                                              shmhub_stream **out) {
+/* What create and open check first: the name, the out-pointer (cleared), the options. */
+static shmhub_status begin_handle_call(const char *name, const shmhub_stream_opts *opts,
+                                       shmhub_stream **out, shmhub_stream_opts *o) {
     if (out) *out = NULL;
     shmhub_status st = shmhub__check_name(name, "stream", SHMHUB_MAX_NAME);
     if (st != SHMHUB_OK) return st;
     if (!out) return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': NULL out-pointer", name);
+    return read_stream_opts(opts, o, name);
+}
+
+SHMHUB_API shmhub_status shmhub_stream_create(const char *name, shmhub_dtype dtype, uint32_t ndim,
+                                              const uint64_t *shape, const shmhub_stream_opts *opts,
+                                              shmhub_stream **out) {
     shmhub_stream_opts o;
-    if ((st = read_stream_opts(opts, &o, name)) != SHMHUB_OK) return st;
+    shmhub_status st = begin_handle_call(name, opts, out, &o);
+    if (st != SHMHUB_OK) return st;
     shmhub__stream_desc d;
     memset(&d, 0, sizeof d);
     uint64_t count;
-    if (!shmhub_dtype_size(dtype) || ndim > SHMHUB_MAX_NDIM || (ndim && !shape))
+    switch (shmhub__nbytes(dtype, ndim, shape, &d.frame_nbytes, &count)) {
+    case SHMHUB_OK: break;
+    case SHMHUB_E_RANGE:
+        return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': frame shape too large", name);
+    default:
         return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': invalid dtype %d or ndim %u", name,
                             (int)dtype, ndim);
-    if (shmhub__nbytes(dtype, ndim, shape, &d.frame_nbytes, &count) != SHMHUB_OK)
-        return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': frame shape too large", name);
+    }
     if (d.frame_nbytes == 0)
         return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': a frame must hold at least one byte",
                             name);
@@ -304,12 +314,9 @@ SHMHUB_API shmhub_status shmhub_stream_create(const char *name, shmhub_dtype dty
 
 SHMHUB_API shmhub_status shmhub_stream_open(const char *name, const shmhub_stream_opts *opts,
                                             shmhub_stream **out) {
-    if (out) *out = NULL;
-    shmhub_status st = shmhub__check_name(name, "stream", SHMHUB_MAX_NAME);
-    if (st != SHMHUB_OK) return st;
-    if (!out) return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': NULL out-pointer", name);
     shmhub_stream_opts o;
-    if ((st = read_stream_opts(opts, &o, name)) != SHMHUB_OK) return st;
+    shmhub_status st = begin_handle_call(name, opts, out, &o);
+    if (st != SHMHUB_OK) return st;
     shmhub_segment *seg;
     if ((st = shmhub__segment_open(name, SHMHUB_KIND_STREAM, o.segment, &seg)) != SHMHUB_OK)
         return st;
