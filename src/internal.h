@@ -167,6 +167,24 @@ SHMHUB__HIDDEN int64_t shmhub__now_ns(int clock_id);
  * changed, ETIMEDOUT on timeout, EINTR on signal. */
 SHMHUB__HIDDEN int shmhub__futex_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
 SHMHUB__HIDDEN void shmhub__futex_wake_all(_Atomic uint32_t *word);
+
+/* ---- process identity (proc.c) --------------------------------------------------------------- */
+/* An owner token: pid (low 22 bits) + process start time in clock ticks (high 42 bits); never 0
+ * for a real process. Owners of writer claims, locks, buffers and worker ids are recorded as
+ * tokens, never as bare pids, so a restarted process with a reused pid is not the dead one. */
+SHMHUB__HIDDEN uint64_t shmhub__token_make(uint32_t pid, uint64_t start_ticks);
+SHMHUB__HIDDEN uint32_t shmhub__token_pid(uint64_t token);
+/* This process's token and pid, computed once and recomputed in a child after fork (no syscall
+ * on the hot path; glibc no longer caches getpid). */
+SHMHUB__HIDDEN uint64_t shmhub__proc_self(void);
+SHMHUB__HIDDEN uint32_t shmhub__proc_pid(void);
+/* The calling thread's kernel tid, cached per thread and refreshed after fork. */
+SHMHUB__HIDDEN uint32_t shmhub__thread_id(void);
+/* Alive = the process exists, has the recorded start time, and some thread of its group has not
+ * exited (a leader that called pthread_exit() while workers run is alive). */
+SHMHUB__HIDDEN int shmhub__token_alive(uint64_t token);
+/* Same test for a bare pid (whole thread group, no start time): for records that hold only a
+ * pid, such as a creator pid in the header. */
 SHMHUB__HIDDEN int shmhub__pid_alive(int64_t pid);
 #ifdef SHMHUB_TEST_HOOKS
 /* Test-only (stream.c): the next stream write copies `bytes` bytes, then SIGKILL; < 0 disarms. */

@@ -34,23 +34,3 @@ int shmhub__futex_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeou
 void shmhub__futex_wake_all(_Atomic uint32_t *word) {
     syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 }
-
-/* A zombie (killed, not yet reaped) answers kill(pid, 0) but will never run again. */
-static int is_zombie(int64_t pid) {
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* "pid (comm) S ...": comm may contain spaces */
-    return p && p[1] == ' ' && p[2] == 'Z';
-}
-
-int shmhub__pid_alive(int64_t pid) {
-    if (pid <= 0 || pid > INT32_MAX) return 0;
-    if (kill((pid_t)pid, 0) != 0 && errno != EPERM) return 0; /* EPERM: exists, someone else's */
-    return !is_zombie(pid);
-}
