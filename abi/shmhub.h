@@ -59,10 +59,10 @@ extern "C" {
 /** @brief Major version: bumped only when the ABI breaks (the SONAME follows it). */
 #define SHMHUB_VERSION_MAJOR 1
 /** @brief Minor version: bumped when symbols are added. */
-#define SHMHUB_VERSION_MINOR 0
+#define SHMHUB_VERSION_MINOR 1
 /** @brief Patch version: bug fixes only. */
 #define SHMHUB_VERSION_PATCH 0
-/** @brief The version as one number: `MAJOR * 10000 + MINOR * 100 + PATCH` (1.0.0 is 10000). */
+/** @brief The version as one number: `MAJOR * 10000 + MINOR * 100 + PATCH` (1.1.0 is 10100). */
 #define SHMHUB_VERSION_NUMBER \
     (SHMHUB_VERSION_MAJOR * 10000 + SHMHUB_VERSION_MINOR * 100 + SHMHUB_VERSION_PATCH)
 /** @brief Major version of the segment layout this library writes and the newest it reads. */

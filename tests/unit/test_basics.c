@@ -9,7 +9,7 @@ static void test_versions(void) {
     char want[32];
     snprintf(want, sizeof want, "%d.%d.%d", SHMHUB_VERSION_MAJOR, SHMHUB_VERSION_MINOR,
              SHMHUB_VERSION_PATCH);
-    CHECK(SHMHUB_VERSION_NUMBER == 10000);
+    CHECK(SHMHUB_VERSION_NUMBER == 10100);
     CHECK(shmhub_version_number() == SHMHUB_VERSION_NUMBER);
     CHECK(shmhub_version_string() != NULL);
     CHECK_STR(shmhub_version_string(), want);

@@ -13,13 +13,13 @@ const libshmhub = get(ENV, "SHMHUB_LIB", "libshmhub.so.1")
 const SHMHUB_VERSION_MAJOR = Int32(1)
 
 """Minor version: bumped when symbols are added."""
-const SHMHUB_VERSION_MINOR = Int32(0)
+const SHMHUB_VERSION_MINOR = Int32(1)
 
 """Patch version: bug fixes only."""
 const SHMHUB_VERSION_PATCH = Int32(0)
 
-"""The version as one number: `MAJOR * 10000 + MINOR * 100 + PATCH` (1.0.0 is 10000)."""
-const SHMHUB_VERSION_NUMBER = Int32(10000)  # (SHMHUB_VERSION_MAJOR * 10000 + SHMHUB_VERSION_MINOR * 100 + SHMHUB_VERSION_PATCH)
+"""The version as one number: `MAJOR * 10000 + MINOR * 100 + PATCH` (1.1.0 is 10100)."""
+const SHMHUB_VERSION_NUMBER = Int32(10100)  # (SHMHUB_VERSION_MAJOR * 10000 + SHMHUB_VERSION_MINOR * 100 + SHMHUB_VERSION_PATCH)
 
 """Major version of the segment layout this library writes and the newest it reads."""
 const SHMHUB_LAYOUT_MAJOR = Int32(1)
