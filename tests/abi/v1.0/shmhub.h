@@ -1,0 +1,802 @@
+/**
+ * @file shmhub.h
+ * @brief shmhub: named shared-memory segments of typed N-d arrays, one C ABI for every language.
+ *
+ * @mainpage shmhub
+ *
+ * This header is the whole public contract of `libshmhub.so.1`; it reads top to bottom as the manual:
+ *
+ * 1. **Overview** (this comment): what a segment is and the rules every call follows.
+ * 2. **Versions**: compile-time macros, run-time getters and the header/library agreement check.
+ * 3. **Status and errors**: `shmhub_status` codes and the thread-local message.
+ * 4. **Dtypes**: the numpy-compatible element types.
+ * 5. **Layouts**: a builder describing the named arrays of a new segment.
+ * 6. **Segments**: create, open, close, unlink, inspect, list.
+ * 7. **Arrays**: zero-copy access to the arrays inside an open segment.
+ * 8. **Streams**: a ring of frames with never-torn reads, lossless reads, futex waits and loans.
+ *
+ * A *segment* named `cam0` is the POSIX shared-memory object `/shmhub.cam0` (on Linux the file
+ * `/dev/shm/shmhub.cam0`), or the file `DIR/shmhub.cam0` when a directory is chosen through
+ * shmhub_segment_opts::dir or the `SHMHUB_DIR` environment variable. Its first page(s) hold a
+ * validated header (layout v1, `docs/layout.md`); the arrays follow, each C-contiguous and
+ * 64-byte aligned. A segment persists until it is unlinked, whoever created it.
+ *
+ * Rules that hold for every call:
+ * - Every fallible call returns a ::shmhub_status (0 = ::SHMHUB_OK, negative = error). On failure
+ *   shmhub_last_error() holds a message naming the segment and the problem, and every out-parameter
+ *   handle is set to NULL.
+ * - Handles are opaque and released only by their own `_close`/`_free`, which accept NULL.
+ * - Ownership is stated on every declaration: `@owned` (the caller releases it), `@borrowed`
+ *   (valid until the listed calls), `@threadsafe` (may be called concurrently on one handle).
+ * - Timeouts are `int64_t` nanoseconds: negative waits forever, 0 tries once.
+ * - Option structs start with their own `size`; initialise them with the `_INIT` macro or the
+ *   `_opts_init` function. Passing NULL means all defaults.
+ *
+ * @copyright shmhub authors, MIT licence.
+ */
+#ifndef SHMHUB_H
+#define SHMHUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief Marks a function exported from libshmhub. */
+#if defined(__GNUC__) && !defined(SHMHUB_STATIC_BUILD)
+#define SHMHUB_API __attribute__((visibility("default")))
+#else
+#define SHMHUB_API
+#endif
+
+/* ============================================================================================== */
+/** @name Versions
+ *  The library version (API/ABI) is separate from the segment layout version.
+ *  @{ */
+
+/** @brief Major version: bumped only when the ABI breaks (the SONAME follows it). */
+#define SHMHUB_VERSION_MAJOR 1
+/** @brief Minor version: bumped when symbols are added. */
+#define SHMHUB_VERSION_MINOR 0
+/** @brief Patch version: bug fixes only. */
+#define SHMHUB_VERSION_PATCH 0
+/** @brief The version as one number: `MAJOR * 10000 + MINOR * 100 + PATCH` (1.0.0 is 10000). */
+#define SHMHUB_VERSION_NUMBER \
+    (SHMHUB_VERSION_MAJOR * 10000 + SHMHUB_VERSION_MINOR * 100 + SHMHUB_VERSION_PATCH)
+/** @brief Major version of the segment layout this library writes and the newest it reads. */
+#define SHMHUB_LAYOUT_MAJOR 1
+/** @brief Minor version of the segment layout this library writes. */
+#define SHMHUB_LAYOUT_MINOR 0
+
+/**
+ * @brief The library's version number, as ::SHMHUB_VERSION_NUMBER was when it was built.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API uint32_t shmhub_version_number(void);
+
+/**
+ * @brief The library's version as a string, e.g. `"1.0.0"`.
+ * @return A static string. @borrowed valid for the life of the process.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API const char *shmhub_version_string(void);
+
+/**
+ * @brief Header/library agreement check; every binding calls it once at load.
+ *
+ * Pass the ::SHMHUB_VERSION_NUMBER the caller was compiled (or generated) against. The check
+ * passes when the majors are equal and the library's minor is at least the caller's (the library
+ * then has every symbol the caller may use).
+ * @param header_version The caller's ::SHMHUB_VERSION_NUMBER.
+ * @return ::SHMHUB_OK, or ::SHMHUB_E_VERSION with a message giving both versions.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API int32_t shmhub_check_version(uint32_t header_version);
+
+/** @brief Calls shmhub_check_version() with the version of the header being compiled. */
+#define SHMHUB_CHECK_VERSION() shmhub_check_version(SHMHUB_VERSION_NUMBER)
+
+/** @} */
+
+/* ============================================================================================== */
+/** @name Status and errors
+ *  Codes are explicit, unique and never renumbered; new ones are appended.
+ *  @{ */
+
+/** @brief Result of every fallible call: 0 (::SHMHUB_OK) or a negative ::shmhub_status_code. */
+typedef int32_t shmhub_status;
+
+/** @brief The status codes. `docs/errors.md` describes each; a test keeps them in sync. */
+enum shmhub_status_code {
+    SHMHUB_OK = 0,              /**< Success. */
+    SHMHUB_E_INVALID = -1,      /**< An argument is invalid (bad name, NULL pointer, bad dtype/shape...). */
+    SHMHUB_E_NOT_FOUND = -2,    /**< No segment (or array) by that name. */
+    SHMHUB_E_EXISTS = -3,       /**< A segment (or array) by that name already exists. */
+    SHMHUB_E_PERMISSION = -4,   /**< The OS refused access, or the segment belongs to another user. */
+    SHMHUB_E_NO_SPACE = -5,     /**< The shared-memory filesystem is full. */
+    SHMHUB_E_NO_MEMORY = -6,    /**< Allocation or mapping failed. */
+    SHMHUB_E_CORRUPT = -7,      /**< The segment failed validation (bad magic, checksum, bounds...). */
+    SHMHUB_E_VERSION = -8,      /**< Incompatible layout or library version. */
+    SHMHUB_E_WRONG_KIND = -9,   /**< The segment is of another kind than the call expects. */
+    SHMHUB_E_TIMEOUT = -10,     /**< The timeout expired first. */
+    SHMHUB_E_PEER_DEAD = -11,   /**< The process this call depends on (e.g. the creator) died. */
+    SHMHUB_E_READ_ONLY = -12,   /**< The handle was opened read-only. */
+    SHMHUB_E_SIZE = -13,        /**< A buffer size does not match what the call needs. */
+    SHMHUB_E_RANGE = -14,       /**< An index is out of range. */
+    SHMHUB_E_IO = -15,          /**< Another operating-system error (the message gives errno). */
+    SHMHUB_E_BUSY = -16,        /**< The resource is in use. */
+    SHMHUB_E_EMPTY = -17,       /**< The stream has no frame yet. */
+    SHMHUB_E_OVERWRITTEN = -18  /**< A zero-copy frame was overwritten while it was in use. */
+};
+
+/**
+ * @brief An English sentence describing a status code, e.g. "no such segment or array".
+ * @return A static string, never NULL (unknown codes get "unknown status code").
+ *         @borrowed valid for the life of the process.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API const char *shmhub_status_str(shmhub_status status);
+
+/**
+ * @brief The enumerator's name of a status code, e.g. `"SHMHUB_E_NOT_FOUND"`.
+ * @return A static string, never NULL (unknown codes get "SHMHUB_E_UNKNOWN").
+ *         @borrowed valid for the life of the process.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API const char *shmhub_status_name(shmhub_status status);
+
+/**
+ * @brief The message of the last failed call on this thread.
+ *
+ * Never NULL; always set when a call fails, naming the segment and the problem
+ * (`segment 'cam0': layout major 2 > supported 1`). Successful calls leave it unchanged.
+ * Bindings read it at once, on the same thread.
+ * @return A thread-local string. @borrowed valid until the next shmhub call on this thread.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API const char *shmhub_last_error(void);
+
+/** @} */
+
+/* ============================================================================================== */
+/** @name Dtypes
+ *  Element types, matching numpy's. Values are stored in segments: never renumbered.
+ *  @{ */
+
+/** @brief An element type: one of ::shmhub_dtype_code. */
+typedef int32_t shmhub_dtype;
+
+/** @brief The element types (numpy type string in brackets, little-endian). */
+enum shmhub_dtype_code {
+    SHMHUB_DTYPE_INVALID = 0,     /**< Not a dtype. */
+    SHMHUB_DTYPE_BOOL = 1,        /**< 1-byte boolean (`|b1`). */
+    SHMHUB_DTYPE_INT8 = 2,        /**< (`|i1`) */
+    SHMHUB_DTYPE_INT16 = 3,       /**< (`<i2`) */
+    SHMHUB_DTYPE_INT32 = 4,       /**< (`<i4`) */
+    SHMHUB_DTYPE_INT64 = 5,       /**< (`<i8`) */
+    SHMHUB_DTYPE_UINT8 = 6,       /**< (`|u1`) */
+    SHMHUB_DTYPE_UINT16 = 7,      /**< (`<u2`) */
+    SHMHUB_DTYPE_UINT32 = 8,      /**< (`<u4`) */
+    SHMHUB_DTYPE_UINT64 = 9,      /**< (`<u8`) */
+    SHMHUB_DTYPE_FLOAT16 = 10,    /**< IEEE half (`<f2`). */
+    SHMHUB_DTYPE_FLOAT32 = 11,    /**< (`<f4`) */
+    SHMHUB_DTYPE_FLOAT64 = 12,    /**< (`<f8`) */
+    SHMHUB_DTYPE_COMPLEX64 = 13,  /**< Two float32 (`<c8`). */
+    SHMHUB_DTYPE_COMPLEX128 = 14  /**< Two float64 (`<c16`). */
+};
+
+/** @brief Number of valid dtypes; valid codes are 1 to this value. */
+#define SHMHUB_DTYPE_COUNT 14
+
+/**
+ * @brief Size in bytes of one element of @p dtype.
+ * @return The size, or 0 when @p dtype is not a valid dtype.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API size_t shmhub_dtype_size(shmhub_dtype dtype);
+
+/**
+ * @brief The numpy type string of @p dtype (`"<f4"`, `"|u1"`, `"|b1"`, `"<c16"`...).
+ * @return A static string, or NULL when @p dtype is not valid. @borrowed for the life of the process.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API const char *shmhub_dtype_str(shmhub_dtype dtype);
+
+/**
+ * @brief The numpy name of @p dtype (`"float32"`, `"uint8"`, `"bool"`...).
+ * @return A static string, or NULL when @p dtype is not valid. @borrowed for the life of the process.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API const char *shmhub_dtype_name(shmhub_dtype dtype);
+
+/**
+ * @brief Parses a numpy type string or name into a dtype.
+ *
+ * Accepts the type strings shmhub_dtype_str() returns, the same without the byte-order character
+ * or with `=` (`"f4"`, `"=f4"`), numpy's one-letter codes (`"?"`, `"b"`, `"B"`, `"h"`, `"H"`, `"i"`,
+ * `"I"`, `"q"`, `"Q"`, `"e"`, `"f"`, `"d"`, `"F"`, `"D"`) and names (`"float32"`, `"bool"`).
+ * Big-endian strings (`">f4"`) are refused.
+ * @param text The string to parse.
+ * @param[out] out The dtype; ::SHMHUB_DTYPE_INVALID on failure.
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_dtype_from_str(const char *text, shmhub_dtype *out);
+
+/** @} */
+
+/* ============================================================================================== */
+/** @name Layouts
+ *  A builder describing the arrays of a segment to create, so no struct layout crosses the FFI.
+ *  @{ */
+
+/** @brief Most dimensions an array may have. */
+#define SHMHUB_MAX_NDIM 8
+/** @brief Longest segment name, in bytes. Names use only `[A-Za-z0-9._-]`. */
+#define SHMHUB_MAX_NAME 200
+/** @brief Longest array name, in bytes. Array names use only `[A-Za-z0-9._-]`. */
+#define SHMHUB_MAX_ARRAY_NAME 63
+/** @brief Most arrays one segment may hold. */
+#define SHMHUB_MAX_ARRAYS 4096
+/** @brief Alignment in bytes of every array's data. */
+#define SHMHUB_ALIGNMENT 64
+
+/** @brief An opaque list of array descriptions (name, dtype, shape). */
+typedef struct shmhub_layout shmhub_layout;
+
+/**
+ * @brief Creates an empty layout.
+ * @param[out] out The new layout. @owned release with shmhub_layout_free().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (NULL @p out) or ::SHMHUB_E_NO_MEMORY.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_layout_new(shmhub_layout **out);
+
+/**
+ * @brief Appends an array to a layout; arrays are laid out in the order added.
+ * @param layout The layout to extend.
+ * @param array_name 1 to ::SHMHUB_MAX_ARRAY_NAME characters of `[A-Za-z0-9._-]`, unique in the layout.
+ * @param dtype A valid ::shmhub_dtype.
+ * @param ndim 0 (a scalar) to ::SHMHUB_MAX_NDIM.
+ * @param shape @p ndim extents (0 allowed), copied; may be NULL when @p ndim is 0.
+ * @return ::SHMHUB_OK; ::SHMHUB_E_INVALID for a bad argument or a size that overflows;
+ *         ::SHMHUB_E_EXISTS for a duplicate name; ::SHMHUB_E_RANGE past ::SHMHUB_MAX_ARRAYS;
+ *         ::SHMHUB_E_NO_MEMORY.
+ * @note Not thread-safe on one layout.
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_layout_add(shmhub_layout *layout, const char *array_name,
+                                           shmhub_dtype dtype, uint32_t ndim,
+                                           const uint64_t *shape);
+
+/**
+ * @brief Number of arrays added to @p layout so far (0 for NULL).
+ * @since 1.0
+ */
+SHMHUB_API size_t shmhub_layout_count(const shmhub_layout *layout);
+
+/**
+ * @brief Frees a layout. NULL is ignored. Segments created from it are unaffected.
+ * @since 1.0
+ */
+SHMHUB_API void shmhub_layout_free(shmhub_layout *layout);
+
+/** @} */
+
+/* ============================================================================================== */
+/** @name Segments
+ *  Named shared-memory mappings with a validated header.
+ *  @{ */
+
+/** @brief An opaque handle to one mapping of a segment. */
+typedef struct shmhub_segment shmhub_segment;
+
+/** @brief What a segment holds (stored in its header). */
+enum shmhub_kind_code {
+    SHMHUB_KIND_ARRAYS = 1,     /**< Named typed arrays (this header's segments). */
+    SHMHUB_KIND_STREAM = 2,     /**< A stream of frames (reserved for the stream API). */
+    SHMHUB_KIND_DICT = 3,       /**< A shared dictionary (reserved). */
+    SHMHUB_KIND_POOL = 4,       /**< A memory pool (reserved). */
+    SHMHUB_KIND_SYNCHED = 5,    /**< Synchronised per-worker memory (reserved). */
+    SHMHUB_KIND_GPU_STREAM = 6  /**< A GPU stream (reserved). */
+};
+
+/**
+ * @brief The name of a kind (`"arrays"`, `"stream"`, ...).
+ * @return A static string, or NULL for an unknown kind. @borrowed for the life of the process.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API const char *shmhub_kind_name(int32_t kind);
+
+/** @brief Flag: unlink the segment's name when this handle is closed (only for the creator's handle). */
+#define SHMHUB_UNLINK_ON_CLOSE 0x1u
+/** @brief Flag: map read-only (open only); writing through a data pointer then faults. */
+#define SHMHUB_READ_ONLY 0x2u
+/** @brief Flag: fault every page in at create/open (MADV_POPULATE_WRITE), for latency-sensitive writers. */
+#define SHMHUB_PREFAULT 0x4u
+/** @brief Flag: open a segment owned by another user (refused by default). */
+#define SHMHUB_ALLOW_FOREIGN_OWNER 0x8u
+
+/**
+ * @brief Options for shmhub_segment_create() and shmhub_segment_open().
+ *
+ * Size-prefixed and append-only: initialise with ::SHMHUB_SEGMENT_OPTS_INIT or
+ * shmhub_segment_opts_init(); the library reads only the first @c size bytes.
+ */
+typedef struct shmhub_segment_opts {
+    uint32_t size;           /**< `sizeof(shmhub_segment_opts)` as the caller knows it. */
+    uint32_t mode;           /**< File mode at create (default 0600); the umask does not apply. */
+    const char *dir;         /**< Directory for the segment file; NULL: `$SHMHUB_DIR`, else POSIX shm. */
+    uint32_t flags;          /**< OR of ::SHMHUB_UNLINK_ON_CLOSE, ::SHMHUB_READ_ONLY, ::SHMHUB_PREFAULT, ::SHMHUB_ALLOW_FOREIGN_OWNER. */
+    uint32_t reserved;       /**< Must be 0. */
+    int64_t open_timeout_ns; /**< How long open waits for a segment still being created (default 1 s; <0 forever; 0 once). */
+} shmhub_segment_opts;
+
+/** @brief Default options, as shmhub_segment_opts_init() sets them. */
+#define SHMHUB_SEGMENT_OPTS_INIT \
+    { (uint32_t)sizeof(shmhub_segment_opts), 0600u, NULL, 0u, 0u, INT64_C(1000000000) }
+
+/**
+ * @brief Sets @p opts to the defaults; for languages that cannot expand ::SHMHUB_SEGMENT_OPTS_INIT.
+ * @param opts The struct to fill.
+ * @param size `sizeof` the struct as the caller knows it (at least 8 bytes).
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_segment_opts_init(shmhub_segment_opts *opts, size_t size);
+
+/**
+ * @brief Creates a new segment holding the arrays of @p layout, zero-filled.
+ *
+ * Fails with ::SHMHUB_E_EXISTS if the name exists (a pre-created file is never adopted). The
+ * memory is reserved up front, so a full filesystem gives ::SHMHUB_E_NO_SPACE here rather than
+ * SIGBUS later. Other processes' opens wait until the segment is fully initialised.
+ * @param name 1 to ::SHMHUB_MAX_NAME characters of `[A-Za-z0-9._-]`.
+ * @param layout The arrays; may hold zero arrays. Not retained.
+ * @param opts NULL for defaults.
+ * @param[out] out The handle. @owned release with shmhub_segment_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID, ::SHMHUB_E_EXISTS, ::SHMHUB_E_PERMISSION,
+ *         ::SHMHUB_E_NO_SPACE, ::SHMHUB_E_NO_MEMORY, ::SHMHUB_E_IO.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_segment_create(const char *name, const shmhub_layout *layout,
+                                               const shmhub_segment_opts *opts,
+                                               shmhub_segment **out);
+
+/**
+ * @brief Opens an existing segment of any kind by name and validates it before trusting any of it.
+ *
+ * Segments of other kinds (streams...) open too, for inspection; their kind-specific calls
+ * check the kind themselves.
+ * Waits up to shmhub_segment_opts::open_timeout_ns for a segment still being created, and
+ * reports ::SHMHUB_E_PEER_DEAD at once if its creator died first. Checks magic, versions, kind,
+ * checksum and that every offset and size lies inside the file; the array directory is copied
+ * into private memory, so later writes to the header cannot affect the handle.
+ * @param name The segment's name.
+ * @param opts NULL for defaults.
+ * @param[out] out The handle. @owned release with shmhub_segment_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID, ::SHMHUB_E_NOT_FOUND, ::SHMHUB_E_PERMISSION,
+ *         ::SHMHUB_E_CORRUPT, ::SHMHUB_E_VERSION, ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_PEER_DEAD,
+ *         ::SHMHUB_E_NO_MEMORY, ::SHMHUB_E_IO.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_segment_open(const char *name, const shmhub_segment_opts *opts,
+                                             shmhub_segment **out);
+
+/**
+ * @brief Unmaps a segment and frees the handle. NULL is ignored.
+ *
+ * Never unlinks the name unless the handle was created with ::SHMHUB_UNLINK_ON_CLOSE. Every
+ * pointer borrowed from the handle (arrays, names, data) dies with it.
+ * @since 1.0
+ */
+SHMHUB_API void shmhub_segment_close(shmhub_segment *seg);
+
+/**
+ * @brief Removes a segment's name (in `$SHMHUB_DIR`, else POSIX shm).
+ *
+ * Existing mappings stay valid until they are closed; the memory is freed after the last one.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID, ::SHMHUB_E_NOT_FOUND, ::SHMHUB_E_PERMISSION, ::SHMHUB_E_IO.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_unlink(const char *name);
+
+/**
+ * @brief Like shmhub_unlink(), in directory @p dir (NULL: `$SHMHUB_DIR`, else POSIX shm).
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_unlink_in(const char *name, const char *dir);
+
+/**
+ * @brief The segment's name. @borrowed valid until shmhub_segment_close(). @threadsafe @since 1.0
+ */
+SHMHUB_API const char *shmhub_segment_name(const shmhub_segment *seg);
+
+/**
+ * @brief The segment's file path (`/dev/shm/shmhub.NAME` or `DIR/shmhub.NAME`).
+ * @borrowed valid until shmhub_segment_close(). @threadsafe @since 1.0
+ */
+SHMHUB_API const char *shmhub_segment_path(const shmhub_segment *seg);
+
+/** @brief The segment's ::shmhub_kind_code (0 for NULL). @threadsafe @since 1.0 */
+SHMHUB_API int32_t shmhub_segment_kind(const shmhub_segment *seg);
+
+/** @brief Total mapped size in bytes, header included (0 for NULL). @threadsafe @since 1.0 */
+SHMHUB_API uint64_t shmhub_segment_size(const shmhub_segment *seg);
+
+/** @brief Process id of the segment's creator (0 for NULL). @threadsafe @since 1.0 */
+SHMHUB_API int64_t shmhub_segment_creator_pid(const shmhub_segment *seg);
+
+/** @brief User id of the segment's creator (0 for NULL). @threadsafe @since 1.0 */
+SHMHUB_API int64_t shmhub_segment_creator_uid(const shmhub_segment *seg);
+
+/** @brief Creation time, CLOCK_REALTIME nanoseconds since the epoch (0 for NULL). @threadsafe @since 1.0 */
+SHMHUB_API int64_t shmhub_segment_created_ns(const shmhub_segment *seg);
+
+/** @brief 1 if the handle is read-only, else 0. @threadsafe @since 1.0 */
+SHMHUB_API int32_t shmhub_segment_read_only(const shmhub_segment *seg);
+
+/** @brief The layout version (major * 100 + minor) the segment was written with. @threadsafe @since 1.0 */
+SHMHUB_API uint32_t shmhub_segment_layout_version(const shmhub_segment *seg);
+
+/** @brief An opaque snapshot of the segment names present in a directory. */
+typedef struct shmhub_list shmhub_list;
+
+/**
+ * @brief Takes a snapshot of the segment names in @p dir (NULL: `$SHMHUB_DIR`, else POSIX shm).
+ *
+ * Names are sorted; files whose names are not valid segment names are skipped. Segments are
+ * not opened: use shmhub_segment_open() to inspect (and validate) one.
+ * @param dir The directory, or NULL.
+ * @param[out] out The snapshot. @owned release with shmhub_list_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_NOT_FOUND (no such directory), ::SHMHUB_E_PERMISSION,
+ *         ::SHMHUB_E_NO_MEMORY, ::SHMHUB_E_IO.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_list_open(const char *dir, shmhub_list **out);
+
+/** @brief Number of names in the snapshot (0 for NULL). @since 1.0 */
+SHMHUB_API size_t shmhub_list_count(const shmhub_list *list);
+
+/**
+ * @brief The @p i th name, or NULL when @p i is out of range.
+ * @borrowed valid until shmhub_list_close(). @since 1.0
+ */
+SHMHUB_API const char *shmhub_list_name(const shmhub_list *list, size_t i);
+
+/** @brief Frees a snapshot. NULL is ignored. @since 1.0 */
+SHMHUB_API void shmhub_list_close(shmhub_list *list);
+
+/** @} */
+
+/* ============================================================================================== */
+/** @name Arrays
+ *  Views of the arrays of an open segment. Every `shmhub_array` pointer is borrowed from its
+ *  segment and valid until shmhub_segment_close() on that segment; nothing else ends it.
+ *  @{ */
+
+/** @brief An opaque description of one array inside a segment (borrowed from the segment). */
+typedef struct shmhub_array shmhub_array;
+
+/** @brief Number of arrays in @p seg (0 for NULL). @threadsafe @since 1.0 */
+SHMHUB_API size_t shmhub_segment_array_count(const shmhub_segment *seg);
+
+/**
+ * @brief The @p i th array, in layout order.
+ * @param seg The segment.
+ * @param i Index, 0 to shmhub_segment_array_count() - 1.
+ * @param[out] out The array. @borrowed valid until shmhub_segment_close() on @p seg.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (NULL argument), ::SHMHUB_E_RANGE.
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_segment_array_at(const shmhub_segment *seg, size_t i,
+                                                 const shmhub_array **out);
+
+/**
+ * @brief Finds an array by name.
+ * @param seg The segment.
+ * @param array_name The array's name.
+ * @param[out] out The array. @borrowed valid until shmhub_segment_close() on @p seg.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID, ::SHMHUB_E_NOT_FOUND (the message names segment and array).
+ * @threadsafe
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_segment_find(const shmhub_segment *seg, const char *array_name,
+                                             const shmhub_array **out);
+
+/** @brief The array's name. @borrowed valid until its segment is closed. @threadsafe @since 1.0 */
+SHMHUB_API const char *shmhub_array_name(const shmhub_array *array);
+
+/** @brief The array's ::shmhub_dtype (::SHMHUB_DTYPE_INVALID for NULL). @threadsafe @since 1.0 */
+SHMHUB_API shmhub_dtype shmhub_array_dtype(const shmhub_array *array);
+
+/** @brief The array's number of dimensions (0 for a scalar or NULL). @threadsafe @since 1.0 */
+SHMHUB_API uint32_t shmhub_array_ndim(const shmhub_array *array);
+
+/**
+ * @brief The array's extents: ndim `uint64_t`, row-major (C order).
+ * @borrowed valid until its segment is closed. @threadsafe @since 1.0
+ */
+SHMHUB_API const uint64_t *shmhub_array_shape(const shmhub_array *array);
+
+/** @brief Number of elements (product of the extents; 1 for a scalar). @threadsafe @since 1.0 */
+SHMHUB_API uint64_t shmhub_array_size(const shmhub_array *array);
+
+/** @brief Size of the data in bytes (elements times dtype size). @threadsafe @since 1.0 */
+SHMHUB_API uint64_t shmhub_array_nbytes(const shmhub_array *array);
+
+/** @brief Offset of the data from the start of the segment (a multiple of ::SHMHUB_ALIGNMENT). @threadsafe @since 1.0 */
+SHMHUB_API uint64_t shmhub_array_offset(const shmhub_array *array);
+
+/**
+ * @brief The array's data: C-contiguous, ::SHMHUB_ALIGNMENT-aligned, shared with every process
+ * that maps the segment. Read-only handles give a pointer that must not be written.
+ *
+ * Other processes may write this memory at any time; synchronising is the caller's business
+ * (streams provide never-torn reads).
+ * @borrowed valid until shmhub_segment_close() on the array's segment. @threadsafe @since 1.0
+ */
+SHMHUB_API void *shmhub_array_data(const shmhub_array *array);
+
+/** @} */
+
+/* ============================================================================================== */
+/** @name Streams
+ *  A ring of frames of one dtype and shape: never-torn latest-value reads, lossless sequential
+ *  reads, futex wake-ups, zero-copy loans. Guarantees are described in `docs/streams.md`.
+ *  @{ */
+
+/** @brief An opaque handle to a stream (a segment of kind ::SHMHUB_KIND_STREAM). */
+typedef struct shmhub_stream shmhub_stream;
+
+/** @brief Writer modes (shmhub_stream_opts::writer_mode). */
+enum shmhub_writer_mode_code {
+    SHMHUB_WRITER_SINGLE = 0, /**< One writing process at a time (claimed at its first write; no lock per frame). */
+    SHMHUB_WRITER_MULTI = 1   /**< Several writers, serialised by a robust cross-process lock. */
+};
+
+/** @brief How readers wait for new frames (shmhub_stream_opts::wait_mode). */
+enum shmhub_wait_mode_code {
+    SHMHUB_WAIT_FUTEX = 0,            /**< Sleep on a futex in the mapping (default). */
+    SHMHUB_WAIT_SPIN_THEN_FUTEX = 1,  /**< Spin for shmhub_stream_opts::spin_ns, then sleep. */
+    SHMHUB_WAIT_SPIN = 2              /**< Spin until the timeout (burns a core; lowest latency). */
+};
+
+/** @brief Flag: waits report ::SHMHUB_E_PEER_DEAD when the stream's writer process has died. */
+#define SHMHUB_STREAM_LIVENESS 0x1u
+
+/**
+ * @brief Options for shmhub_stream_create() and shmhub_stream_open(); size-prefixed, append-only.
+ *
+ * slots and writer_mode are fixed at create (open reads them from the segment); wait_mode,
+ * spin_ns, flags and lock_timeout_ns are per handle.
+ */
+typedef struct shmhub_stream_opts {
+    uint32_t size;                       /**< `sizeof(shmhub_stream_opts)` as the caller knows it. */
+    uint32_t slots;                      /**< Frames kept in the ring (create; 2 to 65536, default 8). */
+    uint32_t writer_mode;                /**< A ::shmhub_writer_mode_code (create; default single). */
+    uint32_t wait_mode;                  /**< A ::shmhub_wait_mode_code (default futex). */
+    int64_t spin_ns;                     /**< Spin budget for ::SHMHUB_WAIT_SPIN_THEN_FUTEX (default 50 us). */
+    uint32_t flags;                      /**< ::SHMHUB_STREAM_LIVENESS or 0. */
+    uint32_t reserved;                   /**< Must be 0. */
+    int64_t lock_timeout_ns;             /**< How long a writer waits for the writer lock or claim (default 5 s). */
+    const shmhub_segment_opts *segment;  /**< Segment options (mode, dir, flags, open timeout), or NULL. */
+} shmhub_stream_opts;
+
+/** @brief Default stream options, as shmhub_stream_opts_init() sets them. */
+#define SHMHUB_STREAM_OPTS_INIT                                                                  \
+    { (uint32_t)sizeof(shmhub_stream_opts), 8u, SHMHUB_WRITER_SINGLE, SHMHUB_WAIT_FUTEX,        \
+      INT64_C(50000), 0u, 0u, INT64_C(5000000000), NULL }
+
+/**
+ * @brief Sets @p opts to the defaults (for languages that cannot expand ::SHMHUB_STREAM_OPTS_INIT).
+ * @param opts The struct to fill. @param size `sizeof` it as the caller knows it (at least 8).
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID.
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_opts_init(shmhub_stream_opts *opts, size_t size);
+
+/**
+ * @brief What a read returned; size-prefixed: set @c size before the call, the library fills the
+ * fields that fit.
+ */
+typedef struct shmhub_frame_info {
+    uint32_t size;          /**< `sizeof(shmhub_frame_info)` as the caller knows it. */
+    uint32_t reserved;      /**< 0. */
+    uint64_t seq;           /**< Sequence number of the frame (the first frame is 1). */
+    int64_t timestamp_ns;   /**< Commit time, CLOCK_REALTIME nanoseconds. */
+    uint64_t missed;        /**< Frames skipped since this handle's previous read (overrun). */
+} shmhub_frame_info;
+
+/** @brief A zeroed ::shmhub_frame_info with its size set. */
+#define SHMHUB_FRAME_INFO_INIT { (uint32_t)sizeof(shmhub_frame_info), 0u, 0u, 0, 0u }
+
+/**
+ * @brief Creates a stream of frames of @p dtype and shape @p shape (C order).
+ * @param name Segment name (see shmhub_segment_create()).
+ * @param dtype A valid ::shmhub_dtype. @param ndim 0 to ::SHMHUB_MAX_NDIM.
+ * @param shape @p ndim extents; a frame must hold at least one byte.
+ * @param opts NULL for defaults.
+ * @param[out] out The handle. @owned release with shmhub_stream_close().
+ * @return ::SHMHUB_OK or any error of shmhub_segment_create().
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_create(const char *name, shmhub_dtype dtype, uint32_t ndim,
+                                              const uint64_t *shape, const shmhub_stream_opts *opts,
+                                              shmhub_stream **out);
+
+/**
+ * @brief Opens an existing stream; the handle's cursor starts at the newest committed frame.
+ * @param name The stream's segment name.
+ * @param opts NULL for defaults (slots and writer_mode are read from the segment).
+ * @param[out] out The handle. @owned release with shmhub_stream_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_WRONG_KIND for a segment that is not a stream, or any error of
+ *         shmhub_segment_open().
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_open(const char *name, const shmhub_stream_opts *opts,
+                                            shmhub_stream **out);
+
+/**
+ * @brief Closes a stream handle (abandoning an open loan). NULL is ignored. Never unlinks unless
+ * the segment options said ::SHMHUB_UNLINK_ON_CLOSE.
+ * @since 1.0
+ */
+SHMHUB_API void shmhub_stream_close(shmhub_stream *stream);
+
+/**
+ * @brief Publishes one frame, copied from @p src.
+ * @param stream The stream.
+ * @param src The frame's bytes (C order).
+ * @param nbytes Must equal shmhub_stream_frame_nbytes().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_SIZE, ::SHMHUB_E_READ_ONLY, ::SHMHUB_E_BUSY (another live process
+ *         is the single writer, or a loan is open on this handle), ::SHMHUB_E_TIMEOUT (writer lock).
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_write(shmhub_stream *stream, const void *src, size_t nbytes);
+
+/**
+ * @brief Loans the next frame's memory for writing in place; finish with shmhub_stream_commit()
+ * or shmhub_stream_abandon(). One loan per handle at a time.
+ * @param stream The stream.
+ * @param[out] frame The frame's memory. @borrowed valid until shmhub_stream_commit(),
+ *         shmhub_stream_abandon() or shmhub_stream_close() on @p stream.
+ * @return As shmhub_stream_write().
+ * @note Not thread-safe with other writes on the same handle while the loan is open.
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_loan(shmhub_stream *stream, void **frame);
+
+/**
+ * @brief Publishes the loaned frame. @return ::SHMHUB_OK or ::SHMHUB_E_INVALID (no open loan).
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_commit(shmhub_stream *stream);
+
+/**
+ * @brief Gives the loaned frame back unpublished; the slot it used is marked empty.
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID (no open loan).
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_abandon(shmhub_stream *stream);
+
+/**
+ * @brief Copies the newest committed frame into @p dst; never torn. Sets the handle's cursor to it.
+ * @param stream The stream.
+ * @param dst Where to copy the frame.
+ * @param nbytes Must equal shmhub_stream_frame_nbytes().
+ * @param info NULL, or filled with the frame's sequence number, timestamp and missed count.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_EMPTY (no frame yet), ::SHMHUB_E_SIZE, ::SHMHUB_E_BUSY (the
+ *         writer lapped the reader 1000 times in a row).
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_read_latest(shmhub_stream *stream, void *dst, size_t nbytes,
+                                                   shmhub_frame_info *info);
+
+/**
+ * @brief Lossless read: copies the frame after the handle's cursor, waiting up to @p timeout_ns for
+ * it, and advances the cursor. After an overrun it returns the oldest frame still in the ring
+ * and shmhub_frame_info::missed says how many were lost.
+ * @param stream The stream.
+ * @param dst Where to copy the frame.
+ * @param nbytes Must equal shmhub_stream_frame_nbytes().
+ * @param timeout_ns Nanoseconds to wait (negative: forever; 0: do not wait).
+ * @param info NULL, or filled with the frame's sequence number, timestamp and missed count.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_PEER_DEAD (with ::SHMHUB_STREAM_LIVENESS),
+ *         ::SHMHUB_E_SIZE.
+ * @note The cursor is per handle: not thread-safe with other reads on the same handle.
+ * @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_read_next(shmhub_stream *stream, void *dst, size_t nbytes,
+                                                 int64_t timeout_ns, shmhub_frame_info *info);
+
+/**
+ * @brief Waits until a frame newer than the handle's cursor is committed (no copy).
+ * @return ::SHMHUB_OK, ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_PEER_DEAD (with ::SHMHUB_STREAM_LIVENESS).
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_wait(shmhub_stream *stream, int64_t timeout_ns);
+
+/**
+ * @brief Zero-copy read of the newest frame: points @p frame into the ring. The writer may
+ * overwrite it at any time; call shmhub_stream_validate() after computing on it.
+ * @param stream The stream.
+ * @param[out] frame @borrowed valid (as memory) until shmhub_stream_close(); its contents are
+ *         trustworthy only if shmhub_stream_validate() succeeds afterwards.
+ * @param info NULL, or filled with the frame's sequence number and timestamp (keep it for
+ *        shmhub_stream_validate()).
+ * @return ::SHMHUB_OK, ::SHMHUB_E_EMPTY, ::SHMHUB_E_BUSY.
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_peek(shmhub_stream *stream, const void **frame,
+                                            shmhub_frame_info *info);
+
+/**
+ * @brief Checks that the frame described by @p info (from shmhub_stream_peek()) was not
+ * overwritten since. @return ::SHMHUB_OK or ::SHMHUB_E_OVERWRITTEN.
+ * @threadsafe @since 1.0
+ */
+SHMHUB_API shmhub_status shmhub_stream_validate(const shmhub_stream *stream,
+                                                const shmhub_frame_info *info);
+
+/** @brief Number of committed frames (the newest sequence number). @threadsafe @since 1.0 */
+SHMHUB_API uint64_t shmhub_stream_count(const shmhub_stream *stream);
+/** @brief Time of the newest commit, CLOCK_REALTIME ns (0 if none). @threadsafe @since 1.0 */
+SHMHUB_API int64_t shmhub_stream_last_write_ns(const shmhub_stream *stream);
+/** @brief Number of frames in the ring. @threadsafe @since 1.0 */
+SHMHUB_API uint32_t shmhub_stream_slots(const shmhub_stream *stream);
+/** @brief The ::shmhub_writer_mode_code fixed at create. @threadsafe @since 1.0 */
+SHMHUB_API uint32_t shmhub_stream_writer_mode(const shmhub_stream *stream);
+/** @brief The frames' dtype. @threadsafe @since 1.0 */
+SHMHUB_API shmhub_dtype shmhub_stream_dtype(const shmhub_stream *stream);
+/** @brief The frames' number of dimensions. @threadsafe @since 1.0 */
+SHMHUB_API uint32_t shmhub_stream_ndim(const shmhub_stream *stream);
+/** @brief The frames' extents. @borrowed valid until shmhub_stream_close(). @threadsafe @since 1.0 */
+SHMHUB_API const uint64_t *shmhub_stream_shape(const shmhub_stream *stream);
+/** @brief Bytes per frame. @threadsafe @since 1.0 */
+SHMHUB_API uint64_t shmhub_stream_frame_nbytes(const shmhub_stream *stream);
+/** @brief Sequence number of the last frame this handle returned (its cursor). @since 1.0 */
+SHMHUB_API uint64_t shmhub_stream_cursor(const shmhub_stream *stream);
+/**
+ * @brief Moves the cursor: the next shmhub_stream_read_next() returns frame @p seq + 1 (or the
+ * oldest still in the ring). Pass 0 to replay the ring from its oldest frame. @since 1.0
+ */
+SHMHUB_API void shmhub_stream_seek(shmhub_stream *stream, uint64_t seq);
+/** @brief Process id of the last process that claimed the writer role (0 if none). @threadsafe @since 1.0 */
+SHMHUB_API int64_t shmhub_stream_writer_pid(const shmhub_stream *stream);
+/** @brief How many times a writer recovered the lock or role from a dead process. @threadsafe @since 1.0 */
+SHMHUB_API uint64_t shmhub_stream_recoveries(const shmhub_stream *stream);
+/**
+ * @brief The underlying segment (name, path, size, creator...).
+ * @borrowed valid until shmhub_stream_close(). @threadsafe @since 1.0
+ */
+SHMHUB_API const shmhub_segment *shmhub_stream_segment(const shmhub_stream *stream);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMHUB_H */
