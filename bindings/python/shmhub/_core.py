@@ -27,6 +27,7 @@ import math
 import numbers
 import operator
 import os
+import re
 import secrets
 import threading
 import time
@@ -981,9 +982,12 @@ class Stream:
                            segment=sopts)
         status, ptr = _raw.shmhub_stream_open(name, opts.raw)
         if status == _raw.SHMHUB_E_WRONG_KIND:
-            raise CorruptError(status, f"segment '{name}' is not a stream ("
-                               f"{_raw.shmhub_last_error()}); open an arrays segment with "
-                               f"shmhub.open()")
+            m = re.search(r"is an? ([\w-]+) segment", _raw.shmhub_last_error())
+            kind = m.group(1) if m else "other"
+            article = "an" if kind[:1] in "aeiou" else "a"
+            hint = "; open it with shmhub.open()" if kind == "arrays" else ""
+            raise CorruptError(status, f"segment '{name}' is {article} {kind} segment, not a "
+                               f"stream{hint}")
         check(status)
         s = cls._from_ptr(ptr, dir, readonly, wait, liveness)
         if shape is not None and _shape(shape) != s.shape:
