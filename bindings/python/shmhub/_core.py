@@ -1014,7 +1014,7 @@ class Stream:
     def to_config(self) -> Dict[str, Any]:
         """Everything needed to create this stream again (pyshmem's ``to_config``), JSON-able:
         name, dir, shape, dtype, slots, multi_writer. See :meth:`create_from_config`."""
-        return {"name": self._name, "dir": self._dir, "shape": list(self._shape),
+        return {"name": self._name, "dir": self._dir, "shape": [*self._shape],
                 "dtype": self._dtype.str, "slots": self.slots, "multi_writer": self.multi_writer}
 
     @classmethod
