@@ -1193,8 +1193,18 @@ class Stream:
         buf = self._out(out)
         h = self._h()
         info = self._info
-        status = _sliced_wait(lambda ns: _raw.shmhub_stream_read_next(h.ptr, buf, ns, info),
-                              total, lambda: self._handle is not h, self._closed_msg)
+        # Hot path: one C call (the first slice) when a frame is there; slices only after it.
+        short = 0 <= total <= _SLICE_NS
+        t0 = time.monotonic_ns()
+        status = _raw.shmhub_stream_read_next(h.ptr, buf, total if short else _SLICE_NS, info)
+        if status == _raw.SHMHUB_E_TIMEOUT and not short:
+            left = -1 if total < 0 else total - (time.monotonic_ns() - t0)
+            if total < 0 or left > 0:
+                if self._handle is not h:
+                    raise ClosedError(_raw.SHMHUB_E_INVALID, self._closed_msg())
+                status = _sliced_wait(
+                    lambda ns: _raw.shmhub_stream_read_next(h.ptr, buf, ns, info), left,
+                    lambda: self._handle is not h, self._closed_msg)
         if status == _raw.SHMHUB_E_TIMEOUT:
             raise self._timeout_error(f"no frame after #{self.cursor}", timeout)
         return self._finish(status, buf)
