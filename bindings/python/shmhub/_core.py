@@ -1195,7 +1195,7 @@ class Stream:
         info = self._info
         # Hot path: one C call (the first slice) when a frame is there; slices only after it.
         short = 0 <= total <= _SLICE_NS
-        t0 = time.monotonic_ns()
+        t0 = time.monotonic_ns() if total > _SLICE_NS else 0
         status = _raw.shmhub_stream_read_next(h.ptr, buf, total if short else _SLICE_NS, info)
         if status == _raw.SHMHUB_E_TIMEOUT and not short:
             left = -1 if total < 0 else total - (time.monotonic_ns() - t0)
