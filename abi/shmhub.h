@@ -67,7 +67,8 @@ extern "C" {
     (SHMHUB_VERSION_MAJOR * 10000 + SHMHUB_VERSION_MINOR * 100 + SHMHUB_VERSION_PATCH)
 /** @brief Major version of the segment layout this library writes and the newest it reads. */
 #define SHMHUB_LAYOUT_MAJOR 1
-/** @brief Minor version of the segment layout this library writes. */
+/** @brief Minor version of the segment layout this library writes (1.1 adds the segment lock
+ *  words, the stream writer's owner token and the stream waiter slots). */
 #define SHMHUB_LAYOUT_MINOR 1
 
 /**
@@ -487,6 +488,54 @@ SHMHUB_API const char *shmhub_list_name(const shmhub_list *list, size_t i);
 
 /** @brief Frees a snapshot. NULL is ignored. @since 1.0 */
 SHMHUB_API void shmhub_list_close(shmhub_list *list);
+
+/** @} */
+
+/* ============================================================================================== */
+/** @name Segment lock
+ *  A robust cross-process mutex stored in the header of every segment (layout 1.1, bytes 136..151;
+ *  docs/layout.md), for callers that update several arrays of a segment together. The owner is a
+ *  process (an owner token: pid plus start time), not a thread: other threads of the holder's
+ *  process wait like other processes. It is not recursive. A holder that dies (even by SIGKILL)
+ *  does not deadlock the others: the next locker takes the lock over and is told so through
+ *  `*recovered`, and shmhub_segment_lock_recoveries() counts it, as a stream counts writer-lock
+ *  recoveries. Closing a handle does not release the lock; process exit is recovered as above.
+ *  @{ */
+
+/**
+ * @brief Takes the segment's lock, waiting up to @p timeout_ns for it.
+ *
+ * Signals do not end the wait: an interrupted sleep continues until the deadline (bindings that
+ * must stop on Ctrl-C call it with short timeouts in a loop).
+ * @param seg A writable segment handle of any kind.
+ * @param timeout_ns Nanoseconds to wait (negative: forever; 0: try once).
+ * @param[out] recovered NULL, or set to 1 when the previous holder had died holding the lock (the
+ *        data it protects may be half-updated), else 0.
+ * @return ::SHMHUB_OK (the caller holds the lock), ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_READ_ONLY (a
+ *         read-only handle), ::SHMHUB_E_INVALID (NULL segment).
+ * @threadsafe
+ * @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_segment_lock(shmhub_segment *seg, int64_t timeout_ns,
+                                             int32_t *recovered);
+
+/**
+ * @brief Releases the segment's lock, waking its waiters.
+ * @param seg A writable segment handle; the calling process must hold the lock.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (the lock is free, or held by another process; a NULL
+ *         segment), ::SHMHUB_E_READ_ONLY.
+ * @threadsafe
+ * @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_segment_unlock(shmhub_segment *seg);
+
+/** @brief How many times a locker took the segment lock over from a dead holder (0 for NULL).
+ *  @threadsafe @since 1.1 */
+SHMHUB_API uint64_t shmhub_segment_lock_recoveries(const shmhub_segment *seg);
+
+/** @brief Process id of the segment lock's holder, 0 when free (or for NULL). A snapshot: it may
+ *  change at once. @threadsafe @since 1.1 */
+SHMHUB_API int64_t shmhub_segment_lock_holder_pid(const shmhub_segment *seg);
 
 /** @} */
 

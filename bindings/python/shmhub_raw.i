@@ -124,6 +124,11 @@ SHMHUB_OUT_HANDLE(shmhub_stream)
 %thread shmhub_stream_loan;
 %thread shmhub_stream_read_next;
 %thread shmhub_stream_wait;
+%thread shmhub_segment_lock;
+
+/* shmhub_segment_lock's out-flag: `status, recovered = shmhub_segment_lock(seg, timeout_ns)`. */
+%typemap(in, numinputs=0) int32_t *recovered (int32_t tmp = 0) { $1 = &tmp; }
+%typemap(argout) int32_t *recovered { %append_output(PyLong_FromLong(tmp$argnum)); }
 
 
 %include "shmhub.h"

@@ -24,7 +24,7 @@ const SHMHUB_VERSION_NUMBER = Int32(10100)  # (SHMHUB_VERSION_MAJOR * 10000 + SH
 """Major version of the segment layout this library writes and the newest it reads."""
 const SHMHUB_LAYOUT_MAJOR = Int32(1)
 
-"""Minor version of the segment layout this library writes."""
+"""Minor version of the segment layout this library writes (1.1 adds the segment lock words, the stream writer's owner token and the stream waiter slots)."""
 const SHMHUB_LAYOUT_MINOR = Int32(1)
 
 """Number of valid dtypes; valid codes are 1 to this value."""
@@ -839,6 +839,86 @@ function shmhub_list_close(list)
     ccall((:shmhub_list_close, libshmhub), Cvoid, (Ptr{shmhub_list},), list)
 end
 
+"""
+    shmhub_segment_lock(seg, timeout_ns, recovered)
+
+Takes the segment's lock, waiting up to `timeout_ns` for it.
+
+Signals do not end the wait: an interrupted sleep continues until the deadline (bindings that must stop on Ctrl-C call it with short timeouts in a loop).
+
+# Arguments
+* `seg`: A writable segment handle of any kind.
+* `timeout_ns`: Nanoseconds to wait (negative: forever; 0: try once).
+* `recovered` (out): NULL, or set to 1 when the previous holder had died holding the lock (the data it protects may be half-updated), else 0.
+
+# Returns
+`SHMHUB_OK` (the caller holds the lock), `SHMHUB_E_TIMEOUT`, `SHMHUB_E_READ_ONLY` (a read-only handle), `SHMHUB_E_INVALID` (NULL segment).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_segment_lock(shmhub_segment *seg, int64_t timeout_ns, int32_t *recovered);
+```
+"""
+function shmhub_segment_lock(seg, timeout_ns, recovered)
+    ccall((:shmhub_segment_lock, libshmhub), shmhub_status, (Ptr{shmhub_segment}, Int64, Ptr{Int32}), seg, timeout_ns, recovered)
+end
+
+"""
+    shmhub_segment_unlock(seg)
+
+Releases the segment's lock, waking its waiters.
+
+# Arguments
+* `seg`: A writable segment handle; the calling process must hold the lock.
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID` (the lock is free, or held by another process; a NULL segment), `SHMHUB_E_READ_ONLY`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_segment_unlock(shmhub_segment *seg);
+```
+"""
+function shmhub_segment_unlock(seg)
+    ccall((:shmhub_segment_unlock, libshmhub), shmhub_status, (Ptr{shmhub_segment},), seg)
+end
+
+"""
+    shmhub_segment_lock_recoveries(seg)
+
+How many times a locker took the segment lock over from a dead holder (0 for NULL).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint64_t shmhub_segment_lock_recoveries(const shmhub_segment *seg);
+```
+"""
+function shmhub_segment_lock_recoveries(seg)
+    ccall((:shmhub_segment_lock_recoveries, libshmhub), UInt64, (Ptr{shmhub_segment},), seg)
+end
+
+"""
+    shmhub_segment_lock_holder_pid(seg)
+
+Process id of the segment lock's holder, 0 when free (or for NULL). A snapshot: it may change at once.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+int64_t shmhub_segment_lock_holder_pid(const shmhub_segment *seg);
+```
+"""
+function shmhub_segment_lock_holder_pid(seg)
+    ccall((:shmhub_segment_lock_holder_pid, libshmhub), Int64, (Ptr{shmhub_segment},), seg)
+end
+
 """An opaque description of one array inside a segment (borrowed from the segment)."""
 mutable struct shmhub_array end
 
@@ -1607,6 +1687,6 @@ function shmhub_stream_segment(stream)
     ccall((:shmhub_stream_segment, libshmhub), Ptr{shmhub_segment}, (Ptr{shmhub_stream},), stream)
 end
 
-# 71 functions wrapped.
+# 75 functions wrapped.
 
 end # module LibShmHub

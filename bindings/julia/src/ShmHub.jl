@@ -404,13 +404,15 @@ end
 # otherwise stall every other thread's garbage collection.
 const SLICE_NS = Int64(100_000_000)
 
-function sliced(f, timeout)
+# `f(p, ns)` gets the handle afresh for every slice: another task may `close(s)` while this one
+# yields between slices, and then `handle(s)` throws instead of passing a freed pointer to C.
+function sliced(f, s, timeout)
     total = timeout_ns(timeout)
     deadline = total < 0 ? typemax(UInt64) : time_ns() + UInt64(total)
     while true
         now = time_ns()
         left = now >= deadline ? Int64(0) : (deadline == typemax(UInt64) ? SLICE_NS : Int64(min(deadline - now, UInt64(SLICE_NS))))
-        st = f(left)
+        st = f(handle(s), left)
         (st != L.SHMHUB_E_TIMEOUT || left == 0 || time_ns() >= deadline) && return st
         yield()
     end
@@ -427,9 +429,8 @@ how many were lost. Throws `ShmHubError` for other failures (e.g. `SHMHUB_E_PEER
 function read_next!(s::Stream{T}, A::Array{T}; timeout=nothing) where {T}
     check_frame(s, A)
     info = new_info()
-    p = handle(s)
-    attempt = ns -> L.shmhub_stream_read_next(p, pointer(A), Csize_t(sizeof(A)), ns, info)
-    st = GC.@preserve A info sliced(attempt, timeout)
+    attempt = (p, ns) -> L.shmhub_stream_read_next(p, pointer(A), Csize_t(sizeof(A)), ns, info)
+    st = GC.@preserve A info sliced(attempt, s, timeout)
     st == L.SHMHUB_E_TIMEOUT && return nothing
     check(st)   # `sliced` returns straight after the failing ccall: no yield in between
     return FrameInfo(info)
@@ -442,8 +443,7 @@ Waits until a frame newer than the handle's cursor is committed (no copy). `true
 one, `false` on timeout.
 """
 function Base.wait(s::Stream; timeout=nothing)
-    p = handle(s)
-    st = sliced(ns -> L.shmhub_stream_wait(p, ns), timeout)
+    st = sliced((p, ns) -> L.shmhub_stream_wait(p, ns), s, timeout)
     st == L.SHMHUB_E_TIMEOUT && return false
     check(st)
     return true

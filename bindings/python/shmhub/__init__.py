@@ -7,19 +7,21 @@
     >>> s = shmhub.Stream.create("cam0", shape=(480, 640), dtype=np.uint8)
     >>> s.write(np.zeros((480, 640), np.uint8)); frame = s.read()
 
-See docs/python.md. The raw SWIG module generated from abi/shmhub.h is ``shmhub._raw``.
+See docs/python.md. The raw SWIG module generated from abi/shmhub.h is ``shmhub.raw``.
 """
 
 from . import raw as _raw
-from ._core import (FrameInfo, Segment, SharedArray, Stream, create, list, open, unlink)
-from ._errors import (BusyError, CorruptError, EmptyError, ExistsError, InvalidError,
+from ._core import (FrameInfo, Segment, SegmentLock, SharedArray, Stream, create, list, open,
+                    unlink)
+from ._errors import (BusyError, ClosedError, CorruptError, EmptyError, ExistsError, InvalidError,
                       NotFoundError, PeerDeadError, PermissionDeniedError, ShmHubError,
                       SpaceError, WaitTimeoutError)
 
 __version__ = _raw.shmhub_version_string()
 
 __all__ = [
-    "Segment", "Stream", "SharedArray", "FrameInfo", "create", "open", "unlink", "list",
+    "Segment", "Stream", "SharedArray", "SegmentLock", "FrameInfo", "create", "open", "unlink",
+    "list", "ClosedError",
     "ShmHubError", "NotFoundError", "ExistsError", "PermissionDeniedError", "WaitTimeoutError",
     "InvalidError", "CorruptError", "PeerDeadError", "EmptyError", "BusyError", "SpaceError",
     "__version__",

@@ -1,31 +1,62 @@
 """The Pythonic layer over the SWIG module ``shmhub.raw`` (which mirrors abi/shmhub.h).
 
 Lifetime rule: a ``Segment`` or ``Stream`` owns a ``_Handle``; every numpy view holds a reference
-to that ``_Handle`` through its ``base`` chain. ``close()`` drops the object's own reference, so the
-object becomes unusable at once, but the mapping stays valid until the last view dies (like
-``numpy.memmap``). Nothing here unlinks a segment unless asked (``unlink()`` or
-``unlink_on_close=True``); this module never imports ``multiprocessing.shared_memory``.
+to that ``_Handle`` through its ``base`` chain, and every call in flight holds one in a local
+variable. ``close()`` drops the object's own reference, so the object becomes unusable at once
+(later calls raise ``ClosedError``; a call waiting in another thread notices within one wait slice
+and raises it too), but the C handle is closed only when the last view and the last call in flight
+have let go of it (like ``numpy.memmap``). Nothing here unlinks a segment unless asked
+(``unlink()`` or ``unlink_on_close=True``); this module never imports
+``multiprocessing.shared_memory``.
+
+Blocking waits run in slices of at most 50 ms with the GIL released, so signal handlers (Ctrl-C)
+run between slices, while the overall deadline stays the one asked for.
+
+Fork: a ``_Handle`` records the process that made it. Dropped in any other process (a forked
+child's garbage collection, or ``close()`` there), it only unmaps its memory: it never calls the C
+close, so it never releases the creator's single-writer claim nor unlinks an ``unlink_on_close``
+segment (docs/ownership.md, "Fork").
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
+import itertools
+import math
+import numbers
+import operator
 import os
+import re
+import secrets
+import threading
 import time
-from collections import namedtuple
-from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+import weakref
+from builtins import open as builtins_open
+from typing import (Any, AsyncIterator, Callable, Dict, Iterator, List, Mapping, NamedTuple,
+                    Optional, Sequence, Tuple, Union)
 
 import numpy as np
 
 from . import raw as _raw
-from ._errors import InvalidError, ShmHubError, WaitTimeoutError, check
+from ._errors import (BusyError, ClosedError, CorruptError, InvalidError, ShmHubError,
+                      WaitTimeoutError, check)
 
 _NS = 1_000_000_000
+_SLICE_NS = 50_000_000  # longest single C wait: signal handlers and close() are seen between slices
+_MAX_EXTENT = 2**63 - 1
 
-#: What a stream read returned: sequence number (first frame is 1), commit time (seconds since the
-#: epoch, CLOCK_REALTIME) and how many frames were skipped since this handle's previous read.
-FrameInfo = namedtuple("FrameInfo", ["seq", "timestamp", "missed"])
+
+class FrameInfo(NamedTuple):
+    """What a stream read returned."""
+
+    seq: int
+    """Sequence number of the frame (the first frame is 1)."""
+    timestamp: float
+    """Commit time, seconds since the epoch (CLOCK_REALTIME)."""
+    missed: int
+    """Frames skipped since this handle's previous read (lost to an overrun, for read_next)."""
+
 
 DTypeLike = Union[str, type, np.dtype]
 ShapeLike = Union[int, Sequence[int]]
@@ -40,13 +71,63 @@ def _check_version() -> None:
         _version_checked = True
 
 
-def _timeout_ns(timeout: Optional[float]) -> int:
-    """None waits forever (-1); seconds become nanoseconds; 0 tries once."""
+def _seconds(value: Any, what: str) -> float:
+    """A finite-or-infinite, non-negative number of seconds (TypeError/ValueError naming ``what``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a number of seconds, not {type(value).__name__} {value!r}")
+    t = float(value)
+    if math.isnan(t):
+        raise ValueError(f"{what} must be a number of seconds, not nan")
+    if t < 0:
+        raise ValueError(f"{what} must be >= 0 seconds, not {value!r}")
+    return t
+
+
+def _timeout_ns(timeout: Optional[float], what: str = "timeout") -> int:
+    """None and math.inf wait forever (-1); seconds become nanoseconds; 0 tries once. A negative
+    or nan timeout is a ValueError, a non-number (``"1"``) a TypeError."""
     if timeout is None:
         return -1
-    if timeout < 0:
-        raise ValueError(f"timeout must be None or >= 0 seconds, not {timeout!r}")
-    return min(int(timeout * _NS), 2**63 - 1)
+    t = _seconds(timeout, what + " (None or math.inf for forever)")
+    if math.isinf(t) or t * _NS >= 2**63 - 1:
+        return -1
+    return int(t * _NS)
+
+
+def _sliced_wait(call: Callable[[int], int], total_ns: int, is_closed: Callable[[], bool],
+                 closed_msg: Callable[[], str]) -> int:
+    """Runs ``call(slice_ns)`` (a C wait that releases the GIL) in slices of at most 50 ms until it
+    returns something other than SHMHUB_E_TIMEOUT or ``total_ns`` (-1: forever) has passed.
+    Between slices the interpreter runs signal handlers (KeyboardInterrupt is raised from here),
+    and a handle closed meanwhile raises ClosedError. Returns the last status."""
+    if 0 <= total_ns <= _SLICE_NS:
+        return call(total_ns)
+    deadline = None if total_ns < 0 else time.monotonic_ns() + total_ns
+    timeout_code = _raw.SHMHUB_E_TIMEOUT
+    while True:
+        part = _SLICE_NS
+        if deadline is not None:
+            part = min(_SLICE_NS, max(0, deadline - time.monotonic_ns()))
+        status = call(part)
+        if status != timeout_code:
+            return status
+        if deadline is not None and time.monotonic_ns() >= deadline:
+            return status
+        if is_closed():
+            raise ClosedError(_raw.SHMHUB_E_INVALID, closed_msg())
+
+
+def _index(value: Any, what: str, lo: int, hi: int) -> int:
+    """An integer in [lo, hi], else TypeError/ValueError naming ``what``."""
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be an integer, not bool")
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an integer, not {type(value).__name__} {value!r}") from None
+    if not lo <= v <= hi:
+        raise ValueError(f"{what} must be from {lo} to {hi}, not {v}")
+    return v
 
 
 def _dtype_code(dtype: DTypeLike) -> Tuple[int, np.dtype]:
@@ -63,11 +144,41 @@ def _np_dtype(code: int) -> np.dtype:
     return np.dtype(_raw.shmhub_dtype_str(code))
 
 
-def _shape(shape: ShapeLike) -> Tuple[int, ...]:
-    out = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
-    if any(d < 0 for d in out):
-        raise InvalidError(_raw.SHMHUB_E_INVALID, f"shape {shape!r} has a negative extent")
-    return out
+def _shape(shape: ShapeLike, what: str = "shape") -> Tuple[int, ...]:
+    """A tuple of non-negative ints below 2**63: an int or a sequence of ints (never a str, a
+    float or a bool; nothing is truncated)."""
+    if isinstance(shape, (str, bytes)):  # a ValueError (InvalidError), never split into characters
+        raise InvalidError(_raw.SHMHUB_E_INVALID, f"{what} must be an int or a sequence of ints, "
+                           f"not {type(shape).__name__} {shape!r}")
+    if isinstance(shape, bool):
+        raise TypeError(f"{what} must be an int or a sequence of ints, not bool")
+    try:
+        dims: Sequence[Any] = (operator.index(shape),)
+    except TypeError:
+        try:
+            dims = tuple(shape)  # type: ignore[arg-type]
+        except TypeError:
+            raise TypeError(f"{what} must be an int or a sequence of ints, not "
+                            f"{type(shape).__name__} {shape!r}") from None
+    out = []
+    for d in dims:
+        if isinstance(d, (bool, np.bool_)):
+            raise TypeError(f"{what} {shape!r}: extent {d!r} is not an integer")
+        try:
+            v = operator.index(d)
+        except TypeError:
+            raise TypeError(f"{what} {shape!r}: extent {d!r} is not an integer") from None
+        if v < 0:
+            raise InvalidError(_raw.SHMHUB_E_INVALID, f"{what} {shape!r} has a negative extent")
+        if v > _MAX_EXTENT:
+            raise InvalidError(_raw.SHMHUB_E_INVALID,
+                               f"{what} {shape!r}: extent {v} is too large (at most 2**63 - 1)")
+        out.append(v)
+    if len(out) > _raw.SHMHUB_MAX_NDIM:
+        raise InvalidError(_raw.SHMHUB_E_INVALID,
+                           f"{what} {shape!r} has {len(out)} dimensions (at most "
+                           f"{_raw.SHMHUB_MAX_NDIM})")
+    return tuple(out)
 
 
 class _SegmentOpts:
@@ -76,7 +187,9 @@ class _SegmentOpts:
     def __init__(self, *, mode: int = 0o600, dir: Optional[str] = None, flags: int = 0,
                  timeout: Optional[float] = 1.0) -> None:
         self.raw = _raw.shmhub_segment_opts()
-        self.raw.mode = mode
+        self.raw.mode = _index(mode, "mode", 0, 0o7777)
+        if dir is not None and not isinstance(dir, str):
+            raise TypeError(f"dir must be a str or None, not {type(dir).__name__}")
         self.raw.flags = flags
         self.raw.open_timeout_ns = _timeout_ns(timeout)
         if dir and "\x00" in dir:  # create_string_buffer would silently truncate it
@@ -86,21 +199,48 @@ class _SegmentOpts:
             _raw.segment_opts_set_dir(self.raw, ctypes.addressof(self._dir))
 
 
-class _Handle:
-    """Owns one C handle; closes it when the last Python reference (object or view) dies."""
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
+_libc.munmap.restype = ctypes.c_int
 
-    __slots__ = ("ptr", "close_fn", "base", "size", "__weakref__")
+
+class _Handle:
+    """Owns one C handle; closes it when the last Python reference (object, view, or call in
+    flight) dies. ``pid`` is the process that made it: in any other process (a forked child) the
+    handle is never passed to the C close; only its mapping (``base``, ``size``; 0 if unknown) is
+    unmapped, so the creator's writer claim and ``unlink_on_close`` are left alone."""
+
+    __slots__ = ("ptr", "close_fn", "base", "size", "pid", "__weakref__")
 
     def __init__(self, ptr: Any, close_fn: Any, base: int, size: int) -> None:
         self.ptr = ptr
         self.close_fn = close_fn
         self.base = base
         self.size = size
+        self.pid = os.getpid()
 
     def __del__(self) -> None:
         ptr, self.ptr = self.ptr, None
-        if ptr is not None and self.close_fn is not None:
-            self.close_fn(ptr)
+        if ptr is None or self.close_fn is None:
+            return
+        if self.pid != os.getpid():
+            # Inherited across fork: drop this process's mapping only (the C handle's small
+            # private allocation is left; the parent's handle is untouched).
+            if self.base and self.size:
+                _libc.munmap(self.base, self.size)
+            return
+        self.close_fn(ptr)
+
+
+def _mapping_of(seg: Any) -> Tuple[int, int]:
+    """(base address, size) of a C segment handle's mapping, from its first array (0, 0 if none)."""
+    if _raw.shmhub_segment_array_count(seg) == 0:
+        return 0, 0
+    status, arr = _raw.shmhub_segment_array_at(seg, 0)
+    if status:
+        return 0, 0
+    return (_raw.shmhub_array_data(arr) - _raw.shmhub_array_offset(arr),
+            _raw.shmhub_segment_size(seg))
 
 
 class _ViewOwner:
@@ -117,12 +257,32 @@ class _ViewOwner:
         }
 
 
+_auto_names = itertools.count()
+
+
 class SharedArray(np.ndarray):
     """A numpy view of shared memory. Pickles **by name**: the receiving process reopens the
     segment and gets a zero-copy view of the same bytes (views of views keep their offset and
-    strides). Arrays computed from it (``a + 1``) are ordinary memory and pickle by value."""
+    strides). Results of ufuncs and reductions (``a + 1``, ``a.sum()``) are plain numpy arrays and
+    scalars in private memory, as with ``numpy.memmap``; slices stay shared views.
+
+    ``SharedArray(shape, dtype)`` creates a new shared segment with a generated name holding one
+    zero-filled array; it is unlinked when the last view of it in the creating process goes, and
+    other processes attach by unpickling a view (e.g. as an argument of a ``multiprocessing.Pool``
+    task) while the creator still holds one. Use :func:`create` for a segment with a name of your
+    choice that outlives its creator.
+    """
 
     _shm: Optional[Tuple[str, Optional[str], str, int, int, bool]]  # seg, dir, array, base, size, ro
+
+    def __new__(cls, shape: ShapeLike, dtype: DTypeLike = float, *, dir: Optional[str] = None,
+                mode: int = 0o600) -> "SharedArray":
+        name = f"pyarr-{os.getpid()}-{next(_auto_names)}-{secrets.token_hex(4)}"
+        seg = Segment.create(name, {"data": (shape, dtype)}, dir=dir, mode=mode,
+                             unlink_on_close=True)
+        view = seg["data"]
+        seg.close()  # the view keeps the handle (and so the name) alive
+        return view
 
     def __array_finalize__(self, obj: Any) -> None:
         meta = getattr(obj, "_shm", None)
@@ -131,6 +291,35 @@ class SharedArray(np.ndarray):
             if not (meta[3] <= addr < meta[3] + max(meta[4], 1)):
                 meta = None  # new memory (a ufunc result...), not a view of the mapping
         self._shm = meta
+
+    def __array_wrap__(self, arr: Any, context: Any = None, return_scalar: bool = False) -> Any:
+        if arr is self:
+            return arr
+        if isinstance(arr, SharedArray) and arr._shm is not None:
+            return arr  # still a view of the mapping
+        if not isinstance(arr, np.ndarray):
+            return arr
+        out = arr.view(np.ndarray)
+        if out.ndim == 0 and (return_scalar or np.lib.NumpyVersion(np.__version__) < "2.0.0"):
+            return out[()]
+        return out
+
+    def __getitem__(self, index: Any) -> Any:
+        res = super().__getitem__(index)
+        if type(res) is SharedArray and res._shm is None and self._shm is not None:
+            return res.view(np.ndarray)  # fancy indexing: a private copy
+        return res
+
+    def get_lock(self, timeout: Optional[float] = None) -> "SegmentLock":
+        """The lock of the segment holding this array (as ``multiprocessing.Array.get_lock()``):
+        ``with a.get_lock(): a[0] += 1``. See :class:`SegmentLock`."""
+        owner: Any = self
+        while isinstance(owner, np.ndarray):
+            owner = owner.base
+        meta = getattr(self, "_shm", None)
+        if not isinstance(owner, _ViewOwner) or meta is None:
+            raise ValueError("get_lock(): this array is not a view of a shmhub segment")
+        return SegmentLock(owner.handle, meta[0], None, timeout)
 
     def __reduce__(self):
         meta = getattr(self, "_shm", None)
@@ -151,8 +340,10 @@ def _make_view(handle: _Handle, addr: int, shape: Tuple[int, ...], dtype: np.dty
     return arr
 
 
-# Reopened segments of this process, reused by unpickled views (one mapping per name and dir).
-_reopened: Dict[Tuple[str, Optional[str], bool], Tuple["Segment", Tuple[int, int]]] = {}
+# Mappings reopened by unpickled views in this process, cached WEAKLY: the entry lives as long
+# as some view of it does (a pool worker does not keep every segment it was ever sent mapped).
+_reopened: Dict[Tuple[str, Optional[str], bool], Tuple["weakref.ref[_Handle]", Tuple[int, int]]] = {}
+_reopened_lock = threading.RLock()  # re-entered if GC runs a `forget` callback inside
 
 
 def _file_id(path: str) -> Tuple[int, int]:
@@ -164,16 +355,26 @@ def _reopen(name: str, dir: Optional[str], readonly: bool) -> "Segment":
     # The cached mapping is reused only while the name still refers to the same file: a segment
     # unlinked (and perhaps created again under its name) must not be served from a stale mapping.
     key = (name, dir, readonly)
-    cached = _reopened.get(key)
-    if cached is not None and cached[0]._handle is not None:
-        seg, fid = cached
-        try:
-            if _file_id(seg.path) == fid:
-                return seg
-        except OSError:
-            pass
+    with _reopened_lock:
+        cached = _reopened.get(key)
+        handle = cached[0]() if cached is not None else None
+        if handle is not None and handle.ptr is not None:
+            try:
+                if _file_id(_raw.shmhub_segment_path(handle.ptr)) == cached[1]:  # type: ignore[index]
+                    return Segment._from_handle(handle, readonly, dir)
+            except OSError:
+                pass
     seg = Segment.open(name, dir=dir, readonly=readonly)
-    _reopened[key] = (seg, _file_id(seg.path))
+    fid = _file_id(seg.path)
+    assert seg._handle is not None
+
+    def forget(ref: "weakref.ref[_Handle]", key: Tuple[str, Optional[str], bool] = key) -> None:
+        with _reopened_lock:
+            if _reopened.get(key, (None,))[0] is ref:
+                del _reopened[key]
+
+    with _reopened_lock:
+        _reopened[key] = (weakref.ref(seg._handle, forget), fid)
     return seg
 
 
@@ -195,6 +396,7 @@ def _rebuild_view(seg_name: str, seg_dir: Optional[str], arr_name: str, offset: 
         raise InvalidError(_raw.SHMHUB_E_RANGE,
                            f"segment '{seg_name}': array '{arr_name}' ({meta[4]} bytes) does not "
                            f"hold the pickled view (bytes {lo} to {hi})")
+    assert seg._handle is not None
     return _make_view(seg._handle, meta[3] + offset, tuple(shape), dtype, tuple(strides), readonly,
                       meta)
 
@@ -205,21 +407,41 @@ class Segment(Mapping[str, SharedArray]):
     """A named shared-memory segment of typed N-d arrays; a read-only mapping name → numpy view.
 
     Create with :func:`create`, attach with :func:`open`. ``seg["close"]`` is a zero-copy,
-    C-contiguous, 64-byte aligned numpy array of the segment's memory.
+    C-contiguous, 64-byte aligned numpy array of the segment's memory. Segments compare by
+    identity and are hashable. ``with seg.lock(): ...`` takes the segment's cross-process lock.
     """
 
-    def __init__(self, handle: _Handle, readonly: bool, dir: Optional[str]) -> None:
-        self._handle: Optional[_Handle] = handle
+    def __init__(self) -> None:
+        """Segments are made by :func:`create` / :meth:`Segment.create` and :func:`open` /
+        :meth:`Segment.open`, never directly."""
+        raise TypeError("use shmhub.create() or shmhub.open() to make a Segment")
+
+    @classmethod
+    def _from_handle(cls, handle: _Handle, readonly: bool, dir: Optional[str]) -> "Segment":
+        self = object.__new__(cls)
+        self._handle = handle
         self._readonly = readonly
         self._dir = dir
         seg = handle.ptr
-        self._name: str = _raw.shmhub_segment_name(seg)
-        self._views: Dict[str, SharedArray] = {}
-        self._order: List[str] = []
+        self._name = _raw.shmhub_segment_name(seg)
+        self._views = {}
+        self._order = []
         for i in range(_raw.shmhub_segment_array_count(seg)):
             status, arr = _raw.shmhub_segment_array_at(seg, i)
             check(status)
             self._order.append(_raw.shmhub_array_name(arr))
+        return self
+
+    _handle: Optional[_Handle]
+    _readonly: bool
+    _dir: Optional[str]
+    _name: str
+    _views: Dict[str, SharedArray]
+    _order: List[str]
+
+    __eq__ = object.__eq__  # identity (Mapping's value comparison would compare numpy arrays)
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
     # -- constructors
     @classmethod
@@ -228,10 +450,24 @@ class Segment(Mapping[str, SharedArray]):
                prefault: bool = False) -> "Segment":
         """Creates segment ``name`` holding ``arrays`` ({array name: (shape, dtype)}), zero-filled.
 
-        Raises FileExistsError (ExistsError) if the name exists, ValueError for bad names,
-        dtypes or shapes, MemoryError (SpaceError) when shared memory is full.
+        Args:
+            name: 1 to 200 characters of ``[A-Za-z0-9._-]``.
+            arrays: array name → (shape, dtype); a shape is an int or a sequence of ints.
+            mode: permission bits of the segment file (default 0o600: this user only).
+            dir: a directory for the segment file instead of POSIX shm (``$SHMHUB_DIR``).
+            unlink_on_close: remove the name when this handle (and its last view) goes.
+            prefault: populate the pages now (latency-sensitive writers).
+
+        Raises:
+            FileExistsError (ExistsError): the name exists.
+            ValueError (InvalidError): a bad name, dtype or shape.
+            TypeError: a shape that is not made of integers.
+            MemoryError (SpaceError): shared memory is full.
         """
         _check_version()
+        if not isinstance(arrays, Mapping):
+            raise TypeError(f"arrays must be a mapping of name to (shape, dtype), not "
+                            f"{type(arrays).__name__}")
         status, layout = _raw.shmhub_layout_new()
         check(status)
         try:
@@ -241,7 +477,7 @@ class Segment(Mapping[str, SharedArray]):
                 except (TypeError, ValueError):
                     raise ValueError(f"array {arr_name!r}: expected (shape, dtype), got {spec!r}") from None
                 code, _ = _dtype_code(dtype)
-                shp = _shape(shape)
+                shp = _shape(shape, f"array {arr_name!r}: shape")
                 ext = (ctypes.c_uint64 * max(len(shp), 1))(*shp)
                 check(_raw.shmhub_layout_add(layout, arr_name, code, len(shp),
                                              _raw_u64_ptr(ext)))
@@ -252,15 +488,31 @@ class Segment(Mapping[str, SharedArray]):
             check(status)
         finally:
             _raw.shmhub_layout_free(layout)
-        return cls(_segment_handle(seg), False, dir)
+        return cls._from_handle(_segment_handle(seg), False, dir)
 
     @classmethod
     def open(cls, name: str, *, dir: Optional[str] = None, readonly: bool = False,
              timeout: Optional[float] = 1.0, allow_foreign_owner: bool = False,
              prefault: bool = False) -> "Segment":
-        """Opens segment ``name`` (validated before use). Raises FileNotFoundError (NotFoundError),
-        ValueError (CorruptError) for a corrupt or incompatible segment, TimeoutError while its
-        creator is still initialising it past ``timeout`` seconds."""
+        """Opens arrays segment ``name`` (validated before use).
+
+        Args:
+            name: the segment's name.
+            dir: the directory it was created in (default ``$SHMHUB_DIR`` or POSIX shm).
+            readonly: map it read-only (views are not writeable).
+            timeout: seconds to wait for a segment still being initialised by its creator
+                (None or math.inf: forever).
+            allow_foreign_owner: accept a segment created by another user.
+            prefault: populate the pages now.
+
+        Raises:
+            FileNotFoundError (NotFoundError): no such segment.
+            ValueError (CorruptError): a corrupt or incompatible segment, or a segment of another
+                kind (a stream: use :meth:`Stream.open`) opened writable; other kinds open only
+                with ``readonly=True``, for inspection.
+            TimeoutError (WaitTimeoutError): its creator is still initialising it past ``timeout``.
+            PermissionError: the OS refused, or another user's segment.
+        """
         _check_version()
         flags = (_raw.SHMHUB_READ_ONLY if readonly else 0) | \
                 (_raw.SHMHUB_ALLOW_FOREIGN_OWNER if allow_foreign_owner else 0) | \
@@ -268,19 +520,33 @@ class Segment(Mapping[str, SharedArray]):
         opts = _SegmentOpts(dir=dir, flags=flags, timeout=timeout)
         status, seg = _raw.shmhub_segment_open(name, opts.raw)
         check(status)
-        return cls(_segment_handle(seg), readonly, dir)
+        handle = _segment_handle(seg)
+        kind = _raw.shmhub_segment_kind(seg)
+        if kind != _raw.SHMHUB_KIND_ARRAYS and not readonly:
+            kname = _raw.shmhub_kind_name(kind)
+            del handle
+            hint = " (use shmhub.Stream.open)" if kind == _raw.SHMHUB_KIND_STREAM else ""
+            raise CorruptError(_raw.SHMHUB_E_WRONG_KIND,
+                               f"segment '{name}' is a {kname} segment, not an arrays segment"
+                               f"{hint}; open it with readonly=True to inspect it")
+        return cls._from_handle(handle, readonly, dir)
 
     # -- access
+    def _h(self) -> _Handle:
+        h = self._handle
+        if h is None:
+            raise ClosedError(_raw.SHMHUB_E_INVALID, f"segment '{self._name}' is closed")
+        return h
+
     def _ptr(self) -> Any:
-        if self._handle is None:
-            raise InvalidError(_raw.SHMHUB_E_INVALID, f"segment '{self._name}' is closed")
-        return self._handle.ptr
+        return self._h().ptr
 
     def __getitem__(self, array_name: str) -> SharedArray:
         view = self._views.get(array_name)
         if view is not None:
             return view
-        status, arr = _raw.shmhub_segment_find(self._ptr(), array_name)
+        h = self._h()
+        status, arr = _raw.shmhub_segment_find(h.ptr, array_name)
         check(status)
         ndim = _raw.shmhub_array_ndim(arr)
         shape = _raw.shape_tuple(_raw.shmhub_array_shape(arr), ndim)
@@ -288,7 +554,7 @@ class Segment(Mapping[str, SharedArray]):
         addr = _raw.shmhub_array_data(arr)
         nbytes = _raw.shmhub_array_nbytes(arr)
         meta = (self._name, self._dir, array_name, addr, nbytes, self._readonly)
-        view = _make_view(self._handle, addr, shape, dtype, None, self._readonly, meta)
+        view = _make_view(h, addr, shape, dtype, None, self._readonly, meta)
         if self._readonly:
             view.flags.writeable = False
         self._views[array_name] = view
@@ -314,22 +580,27 @@ class Segment(Mapping[str, SharedArray]):
 
     @property
     def name(self) -> str:
+        """The segment's name."""
         return self._name
 
     @property
     def path(self) -> str:
+        """The segment's file (``/dev/shm/shmhub.NAME`` or ``DIR/shmhub.NAME``)."""
         return _raw.shmhub_segment_path(self._ptr())
 
     @property
     def kind(self) -> str:
+        """``"arrays"`` (other kinds open only read-only, for inspection)."""
         return _raw.shmhub_kind_name(_raw.shmhub_segment_kind(self._ptr()))
 
     @property
     def size(self) -> int:
+        """Total mapped bytes, header included."""
         return _raw.shmhub_segment_size(self._ptr())
 
     @property
     def creator_pid(self) -> int:
+        """Process id of the segment's creator."""
         return _raw.shmhub_segment_creator_pid(self._ptr())
 
     @property
@@ -339,11 +610,18 @@ class Segment(Mapping[str, SharedArray]):
 
     @property
     def readonly(self) -> bool:
+        """True if this handle maps the segment read-only."""
         return self._readonly
 
     @property
     def closed(self) -> bool:
+        """True after :meth:`close`."""
         return self._handle is None
+
+    def lock(self, timeout: Optional[float] = None) -> "SegmentLock":
+        """The segment's robust cross-process lock: ``with seg.lock(): ...`` (waits up to
+        ``timeout`` seconds on entry, None: forever; TimeoutError). See :class:`SegmentLock`."""
+        return SegmentLock(self._h(), self._name, None, timeout)
 
     def info(self) -> Dict[str, Any]:
         """Everything ``shmhub info`` shows, as a dict."""
@@ -389,7 +667,87 @@ def _reopen_segment(name: str, dir: Optional[str], readonly: bool) -> Segment:
 
 
 def _segment_handle(seg: Any) -> _Handle:
-    return _Handle(seg, _raw.shmhub_segment_close, 0, _raw.shmhub_segment_size(seg))
+    base, size = _mapping_of(seg)
+    return _Handle(seg, _raw.shmhub_segment_close, base, size)
+
+
+class SegmentLock:
+    """A segment's robust cross-process lock (C: ``shmhub_segment_lock``), for updating several
+    arrays (or a read-modify-write) atomically with respect to other processes.
+
+    ``with seg.lock(): ...``, ``with arr.get_lock(): ...``, or ``acquire()``/``release()`` as
+    ``multiprocessing.Lock``. The owner is the process, not the thread (another thread of the
+    holder's process waits like another process); it is not recursive. If the holder died holding
+    it (even by SIGKILL), the next acquirer takes it over and :attr:`recovered` is True: the data
+    it protects may be half-updated. Waits stop on Ctrl-C (50 ms slices). A read-only handle
+    cannot lock (PermissionError). The lock stays held if this process forgets to release it
+    until the process exits, after which it is recovered as above.
+    """
+
+    def __init__(self, handle: _Handle, name: str, stream_ptr_of: Optional[Callable[[Any], Any]],
+                 timeout: Optional[float]) -> None:
+        self._handle = handle
+        self._name = name
+        self._seg_of = stream_ptr_of  # maps handle.ptr to the C segment (streams), or None
+        self._timeout = timeout
+        _timeout_ns(timeout)  # validate now
+        #: True if the last acquire() took the lock over from a holder that had died.
+        self.recovered = False
+
+    def _seg(self) -> Any:
+        ptr = self._handle.ptr
+        if ptr is None:
+            raise ClosedError(_raw.SHMHUB_E_INVALID, f"segment '{self._name}' is closed")
+        return self._seg_of(ptr) if self._seg_of else ptr
+
+    def acquire(self, block: bool = True, timeout: Optional[float] = None) -> bool:
+        """Takes the lock; True when taken, False if ``block`` is False or ``timeout`` seconds
+        (None: forever) passed first."""
+        total = _timeout_ns(timeout) if block else 0
+        seg = self._seg()
+        h = self._handle
+        box: List[int] = []
+
+        def call(ns: int) -> int:
+            status, rec = _raw.shmhub_segment_lock(seg, ns)
+            if status == 0:
+                box.append(rec)
+            return status
+
+        status = _sliced_wait(call, total, lambda: h.ptr is None,
+                              lambda: f"segment '{self._name}' is closed")
+        if status == _raw.SHMHUB_E_TIMEOUT:
+            return False
+        check(status)
+        self.recovered = bool(box and box[0])
+        return True
+
+    def release(self) -> None:
+        """Releases the lock (RuntimeError-like ValueError if this process does not hold it)."""
+        check(_raw.shmhub_segment_unlock(self._seg()))
+
+    @property
+    def holder_pid(self) -> int:
+        """Process id of the current holder (0 when free); a snapshot."""
+        return _raw.shmhub_segment_lock_holder_pid(self._seg())
+
+    @property
+    def recoveries(self) -> int:
+        """How many times this lock was taken over from a dead holder (stored in the segment)."""
+        return _raw.shmhub_segment_lock_recoveries(self._seg())
+
+    def __enter__(self) -> "SegmentLock":
+        if not self.acquire(True, self._timeout):
+            raise WaitTimeoutError(_raw.SHMHUB_E_TIMEOUT,
+                                   f"segment '{self._name}': lock held by process "
+                                   f"{self.holder_pid} past the timeout of {self._timeout} s")
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"<shmhub.SegmentLock of {self._name!r}>"
 
 
 def _raw_u64_ptr(arr: "ctypes.Array[ctypes.c_uint64]") -> Any:
@@ -399,14 +757,22 @@ def _raw_u64_ptr(arr: "ctypes.Array[ctypes.c_uint64]") -> Any:
 
 # ---- module-level helpers -----------------------------------------------------------------------
 
-def create(name: str, arrays: Mapping[str, Tuple[ShapeLike, DTypeLike]], **kwargs: Any) -> Segment:
-    """Creates a segment: ``shmhub.create("prices", {"close": ((1000, 500), np.float32)})``."""
-    return Segment.create(name, arrays, **kwargs)
+def create(name: str, arrays: Mapping[str, Tuple[ShapeLike, DTypeLike]], *, mode: int = 0o600,
+           dir: Optional[str] = None, unlink_on_close: bool = False,
+           prefault: bool = False) -> Segment:
+    """Creates a segment: ``shmhub.create("prices", {"close": ((1000, 500), np.float32)})``.
+    Arguments and exceptions as :meth:`Segment.create`."""
+    return Segment.create(name, arrays, mode=mode, dir=dir, unlink_on_close=unlink_on_close,
+                          prefault=prefault)
 
 
-def open(name: str, **kwargs: Any) -> Segment:  # noqa: A001 - mirrors the C verb
-    """Opens an existing segment by name (see :meth:`Segment.open`)."""
-    return Segment.open(name, **kwargs)
+def open(name: str, *, dir: Optional[str] = None, readonly: bool = False,  # noqa: A001
+         timeout: Optional[float] = 1.0, allow_foreign_owner: bool = False,
+         prefault: bool = False) -> Segment:
+    """Opens an existing arrays segment by name. Arguments and exceptions as
+    :meth:`Segment.open`."""
+    return Segment.open(name, dir=dir, readonly=readonly, timeout=timeout,
+                        allow_foreign_owner=allow_foreign_owner, prefault=prefault)
 
 
 def unlink(name: str, dir: Optional[str] = None) -> None:
@@ -450,39 +816,102 @@ class _StreamOpts:
     def __init__(self, *, slots: int = 8, multi_writer: bool = False, wait: str = "futex",
                  spin: float = 50e-6, liveness: bool = False, lock_timeout: Optional[float] = 5.0,
                  segment: Optional[_SegmentOpts] = None) -> None:
-        if wait not in _WAIT_MODES:
+        if not isinstance(wait, str) or wait not in _WAIT_MODES:
             raise ValueError(f"wait must be one of {sorted(_WAIT_MODES)}, not {wait!r}")
         self.raw = _raw.shmhub_stream_opts()
-        self.raw.slots = slots
+        self.raw.slots = _index(slots, "slots", 2, 65536)
         self.raw.writer_mode = _raw.SHMHUB_WRITER_MULTI if multi_writer else _raw.SHMHUB_WRITER_SINGLE
         self.raw.wait_mode = _WAIT_MODES[wait]
-        self.raw.spin_ns = int(spin * _NS)
+        spin_s = _seconds(spin, "spin")
+        if math.isinf(spin_s) or spin_s > 60:
+            raise ValueError(f"spin must be at most 60 seconds, not {spin!r}")
+        self.raw.spin_ns = int(spin_s * _NS)
         self.raw.flags = _raw.SHMHUB_STREAM_LIVENESS if liveness else 0
-        self.raw.lock_timeout_ns = _timeout_ns(lock_timeout)
+        self.raw.lock_timeout_ns = _timeout_ns(lock_timeout, "lock_timeout")
         self.segment = segment  # kept alive while the C struct points at it
         if segment is not None:
             _raw.stream_opts_set_segment(self.raw, segment.raw)
 
 
+def _stream_handle(ptr: Any) -> _Handle:
+    base, size = _mapping_of(_raw.shmhub_stream_segment(ptr))
+    return _Handle(ptr, _raw.shmhub_stream_close, base, size)
+
+
+def _pid_alive(pid: int) -> bool:
+    """A process (its whole thread group) exists and is not a zombie."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    try:
+        with builtins_open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    if state not in ("Z", "X", "x"):
+        return True
+    try:  # a zombie leader whose other threads still run is alive
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with builtins_open(f"/proc/{pid}/task/{tid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X", "x"):
+                    return True
+    except (OSError, IndexError):
+        pass
+    return False
+
+
 class Stream:
     """A live stream of frames of one shape and dtype: never-torn latest reads, lossless reads,
-    futex waits (the GIL is released), zero-copy loans, asyncio. See docs/streams.md."""
+    futex waits (the GIL is released; Ctrl-C stops them), zero-copy loans and peeks, asyncio.
+    Make one with :meth:`create` or :meth:`open`. See docs/streams.md and docs/python.md.
 
-    def __init__(self, ptr: Any, dir: Optional[str], readonly: bool, wait: str,
-                 liveness: bool) -> None:
-        self._handle: Optional[_Handle] = _Handle(ptr, _raw.shmhub_stream_close, 0, 0)
+    Thread-safety: writes, ``read()`` and waits may be shared by threads; the cursor (for
+    ``read_next``) is per handle. ``close()`` from another thread makes a waiting call raise
+    :class:`ClosedError` within 50 ms; nothing is freed under it.
+    """
+
+    def __init__(self) -> None:
+        """Streams are made by :meth:`Stream.create` and :meth:`Stream.open`, never directly."""
+        raise TypeError("use shmhub.Stream.create() or shmhub.Stream.open() to make a Stream")
+
+    @classmethod
+    def _from_ptr(cls, ptr: Any, dir: Optional[str], readonly: bool, wait: str,
+                  liveness: bool) -> "Stream":
+        self = object.__new__(cls)
+        self._handle = _stream_handle(ptr)
         self._dir = dir
         self._readonly = readonly
         self._wait_mode = wait
         self._liveness = liveness
-        self._name: str = _raw.shmhub_segment_name(_raw.shmhub_stream_segment(ptr))
-        self._shape: Tuple[int, ...] = _raw.shape_tuple(_raw.shmhub_stream_shape(ptr),
-                                                        _raw.shmhub_stream_ndim(ptr))
-        self._dtype: np.dtype = _np_dtype(_raw.shmhub_stream_dtype(ptr))
-        self._nbytes: int = _raw.shmhub_stream_frame_nbytes(ptr)
+        self._name = _raw.shmhub_segment_name(_raw.shmhub_stream_segment(ptr))
+        self._shape = _raw.shape_tuple(_raw.shmhub_stream_shape(ptr), _raw.shmhub_stream_ndim(ptr))
+        self._dtype = _np_dtype(_raw.shmhub_stream_dtype(ptr))
+        self._nbytes = _raw.shmhub_stream_frame_nbytes(ptr)
+        self._multi = _raw.shmhub_stream_writer_mode(ptr) == _raw.SHMHUB_WRITER_MULTI
         self._info = _raw.shmhub_frame_info()
-        self._last_info: Optional[FrameInfo] = None
+        self._last_info = None
         self._info_pending = False  # _info holds a successful read not yet turned into _last_info
+        self._peeked = (0, 0)
+        return self
+
+    _handle: Optional[_Handle]
+    _dir: Optional[str]
+    _readonly: bool
+    _wait_mode: str
+    _liveness: bool
+    _name: str
+    _shape: Tuple[int, ...]
+    _dtype: np.dtype
+    _nbytes: int
+    _multi: bool
+    _last_info: Optional[FrameInfo]
+    _info_pending: bool
+    _peeked: Tuple[int, int]
 
     @classmethod
     def create(cls, name: str, shape: ShapeLike, dtype: DTypeLike, *, slots: int = 8,
@@ -490,7 +919,32 @@ class Stream:
                liveness: bool = False, lock_timeout: Optional[float] = 5.0, mode: int = 0o600,
                dir: Optional[str] = None, unlink_on_close: bool = False,
                prefault: bool = False) -> "Stream":
-        """Creates stream ``name`` of frames with ``shape`` and ``dtype`` and ``slots`` in its ring."""
+        """Creates stream ``name`` of frames of ``shape`` and ``dtype``; this handle may write.
+
+        Args:
+            name: 1 to 200 characters of ``[A-Za-z0-9._-]``.
+            shape: the frame shape (an int or a sequence of ints; at least one byte per frame).
+            dtype: the frame dtype (numpy dtype or string).
+            slots: frames kept in the ring, 2 to 65536; a reader that falls more than ``slots``
+                frames behind loses the oldest (``last_info.missed`` counts them).
+            multi_writer: allow several writing handles/processes (they take a robust writer
+                lock per frame); by default one process is the single writer and another gets
+                BusyError.
+            wait: how this handle's reads wait: ``"futex"`` (sleep), ``"spin_then_futex"`` (spin
+                ``spin`` seconds, then sleep) or ``"spin"`` (burn a core, lowest latency).
+            spin: seconds to spin first in ``"spin_then_futex"`` mode (0 to 60).
+            liveness: waits raise ConnectionError (PeerDeadError) when the writer has died.
+            lock_timeout: seconds a multi-writer waits for the writer lock (None: forever).
+            mode: permission bits of the segment file (0o600: this user only).
+            dir: a directory for the segment file instead of POSIX shm.
+            unlink_on_close: remove the name when this handle (and its last view) goes.
+            prefault: populate the pages now.
+
+        Raises:
+            FileExistsError (ExistsError): the name exists.
+            ValueError: a bad name, shape, dtype or option; TypeError for a wrongly typed one.
+            MemoryError (SpaceError): shared memory is full.
+        """
         _check_version()
         code, _ = _dtype_code(dtype)
         shp = _shape(shape)
@@ -502,23 +956,40 @@ class Stream:
         ext = (ctypes.c_uint64 * max(len(shp), 1))(*shp)
         status, ptr = _raw.shmhub_stream_create(name, code, len(shp), _raw_u64_ptr(ext), opts.raw)
         check(status)
-        return cls(ptr, dir, False, wait, liveness)
+        return cls._from_ptr(ptr, dir, False, wait, liveness)
 
     @classmethod
     def open(cls, name: str, *, dir: Optional[str] = None, readonly: bool = False,
              wait: str = "futex", spin: float = 50e-6, liveness: bool = False,
              lock_timeout: Optional[float] = 5.0, timeout: Optional[float] = 1.0,
              shape: Optional[ShapeLike] = None, dtype: Optional[DTypeLike] = None) -> "Stream":
-        """Opens stream ``name``; its cursor starts at the newest frame. With ``shape``/``dtype``
-        given, raises ValueError if the stream's differ."""
+        """Opens stream ``name``; its cursor starts at the newest frame.
+
+        Args:
+            readonly: map read-only (cannot write; waits poll every millisecond).
+            wait, spin, liveness, lock_timeout: as in :meth:`create`, for this handle.
+            timeout: seconds to wait for a stream still being created (None: forever).
+            shape, dtype: if given, ValueError when the stream's differ.
+
+        Raises:
+            FileNotFoundError (NotFoundError), ValueError (CorruptError; also for a segment that
+            is not a stream), TimeoutError, PermissionError.
+        """
         _check_version()
         flags = _raw.SHMHUB_READ_ONLY if readonly else 0
         sopts = _SegmentOpts(dir=dir, flags=flags, timeout=timeout)
         opts = _StreamOpts(wait=wait, spin=spin, liveness=liveness, lock_timeout=lock_timeout,
                            segment=sopts)
         status, ptr = _raw.shmhub_stream_open(name, opts.raw)
+        if status == _raw.SHMHUB_E_WRONG_KIND:
+            m = re.search(r"is an? ([\w-]+) segment", _raw.shmhub_last_error())
+            kind = m.group(1) if m else "other"
+            article = "an" if kind[:1] in "aeiou" else "a"
+            hint = "; open it with shmhub.open()" if kind == "arrays" else ""
+            raise CorruptError(status, f"segment '{name}' is {article} {kind} segment, not a "
+                               f"stream{hint}")
         check(status)
-        s = cls(ptr, dir, readonly, wait, liveness)
+        s = cls._from_ptr(ptr, dir, readonly, wait, liveness)
         if shape is not None and _shape(shape) != s.shape:
             s.close()
             raise ValueError(f"stream '{name}': shape {s.shape}, expected {_shape(shape)}")
@@ -540,25 +1011,51 @@ class Stream:
                 "writer_mode": "multi" if self.multi_writer else "single",
                 "frame_nbytes": self._nbytes}
 
-    # -- properties
-    def _ptr(self) -> Any:
-        if self._handle is None:
-            raise InvalidError(_raw.SHMHUB_E_INVALID, f"stream '{self._name}' is closed")
-        return self._handle.ptr
+    def to_config(self) -> Dict[str, Any]:
+        """Everything needed to create this stream again (pyshmem's ``to_config``), JSON-able:
+        name, dir, shape, dtype, slots, multi_writer. See :meth:`create_from_config`."""
+        return {"name": self._name, "dir": self._dir, "shape": [*self._shape],
+                "dtype": self._dtype.str, "slots": self.slots, "multi_writer": self.multi_writer}
 
-    name = property(lambda self: self._name)
-    shape = property(lambda self: self._shape)
-    dtype = property(lambda self: self._dtype)
+    @classmethod
+    def create_from_config(cls, config: Mapping[str, Any], **kwargs: Any) -> "Stream":
+        """Creates a stream from a :meth:`to_config` dict; ``kwargs`` (any :meth:`create`
+        keyword, e.g. ``name=`` or ``unlink_on_close=True``) override it."""
+        args: Dict[str, Any] = {"dir": config.get("dir"), "slots": config.get("slots", 8),
+                                "multi_writer": config.get("multi_writer", False)}
+        args.update(kwargs)
+        name = args.pop("name", config["name"])
+        return cls.create(name, tuple(config["shape"]), config["dtype"], **args)
+
+    # -- properties
+    def _h(self) -> _Handle:
+        h = self._handle
+        if h is None:
+            raise ClosedError(_raw.SHMHUB_E_INVALID, f"stream '{self._name}' is closed")
+        return h
+
+    def _ptr(self) -> Any:
+        return self._h().ptr
+
+    def _closed_msg(self) -> str:
+        return f"stream '{self._name}' was closed while waiting"
+
+    name = property(lambda self: self._name, doc="The stream's (segment's) name.")
+    shape = property(lambda self: self._shape, doc="The frame shape.")
+    dtype = property(lambda self: self._dtype, doc="The frame dtype.")
     nbytes = property(lambda self: self._nbytes, doc="Bytes per frame.")
-    closed = property(lambda self: self._handle is None)
+    closed = property(lambda self: self._handle is None, doc="True after close().")
+    readonly = property(lambda self: self._readonly, doc="True if this handle cannot write.")
 
     @property
     def slots(self) -> int:
+        """Frames the ring holds."""
         return _raw.shmhub_stream_slots(self._ptr())
 
     @property
     def multi_writer(self) -> bool:
-        return _raw.shmhub_stream_writer_mode(self._ptr()) == _raw.SHMHUB_WRITER_MULTI
+        """True if created with ``multi_writer=True``."""
+        return self._multi
 
     @property
     def count(self) -> int:
@@ -572,46 +1069,90 @@ class Stream:
         return ns / _NS if ns else None
 
     @property
+    def age(self) -> Optional[float]:
+        """Seconds since the newest commit (wall clock), or None before the first frame."""
+        t = self.last_write_time
+        return None if t is None else max(0.0, time.time() - t)
+
+    def is_stale(self, seconds: float) -> bool:
+        """True if no frame was committed in the last ``seconds`` (or none ever was)."""
+        limit = _seconds(seconds, "seconds")
+        age = self.age
+        return age is None or age > limit
+
+    @property
     def cursor(self) -> int:
         """Sequence number of the last frame this handle returned."""
         return _raw.shmhub_stream_cursor(self._ptr())
 
     def seek(self, seq: int) -> None:
         """The next read_next() returns frame seq + 1 (or the oldest in the ring; 0 replays it)."""
-        _raw.shmhub_stream_seek(self._ptr(), seq)
+        _raw.shmhub_stream_seek(self._ptr(), _index(seq, "seq", 0, 2**64 - 1))
 
     @property
     def writer_pid(self) -> int:
+        """Process id of the process that last claimed the writer role (0 if none)."""
         return _raw.shmhub_stream_writer_pid(self._ptr())
+
+    def writer_alive(self) -> bool:
+        """True if the process that last claimed the writer role is alive (a poll; the
+        ``liveness=True`` waits check the same while they wait)."""
+        return _pid_alive(self.writer_pid)
 
     @property
     def recoveries(self) -> int:
+        """How many times a writer took the writer lock or role over from a dead process."""
         return _raw.shmhub_stream_recoveries(self._ptr())
 
+    def lock(self, timeout: Optional[float] = None) -> SegmentLock:
+        """The stream segment's cross-process lock (:class:`SegmentLock`), independent of the
+        writer lock: ``with s.lock(): ...``. Used by :meth:`write_locked`."""
+        return SegmentLock(self._h(), self._name, _raw.shmhub_stream_segment, timeout)
+
     # -- writing
+    def _writer_check(self, h: _Handle) -> None:
+        if h.pid != os.getpid() and not self._multi:
+            raise BusyError(_raw.SHMHUB_E_BUSY,
+                            f"stream '{self._name}': this handle was opened by process {h.pid}; "
+                            f"in a forked child, open the stream again to write (the single-writer "
+                            f"claim belongs to the handle's process)")
+
     def write(self, frame: Any) -> None:
         """Publishes one frame (copied). ``frame`` must have the stream's shape (any array-like;
-        converted to the stream's dtype, C order)."""
+        converted to the stream's dtype, C order). BusyError if another process is the single
+        writer (create with ``multi_writer=True`` for several); PermissionError on a read-only
+        handle."""
         # np.asarray(order="C"), not np.ascontiguousarray, which turns a 0-d frame into shape (1,)
         arr = np.asarray(frame, dtype=self._dtype, order="C")
         if arr.shape != self._shape:
             raise InvalidError(_raw.SHMHUB_E_SIZE,
                                f"stream '{self._name}': frame shape {arr.shape}, expected {self._shape}")
-        check(_raw.shmhub_stream_write(self._ptr(), arr))
+        h = self._h()
+        self._writer_check(h)
+        _check_stream(_raw.shmhub_stream_write(h.ptr, arr))
+
+    def write_locked(self, frame: Any, timeout: Optional[float] = None) -> None:
+        """pyshmem's ``write_locked``: :meth:`write` while holding the segment lock
+        (:meth:`lock`), so writers and readers that also take the lock see whole updates in
+        order. TimeoutError if the lock is not free within ``timeout`` seconds."""
+        with self.lock(timeout):
+            self.write(frame)
 
     def loan(self) -> "_Loan":
         """``with s.loan() as buf: buf[...] = ...`` writes in place; committed on exit, abandoned
-        if the block raises. ``buf`` must not be used after the block."""
+        if the block raises. ``buf`` becomes read-only after the block (the slot belongs to the
+        ring again); arrays derived from it inside the block must not be kept."""
         return _Loan(self)
 
     # -- reading
     def _out(self, out: Optional[np.ndarray]) -> np.ndarray:
         if out is None:
             return np.empty(self._shape, self._dtype)
-        if out.shape != self._shape or out.dtype != self._dtype or not out.flags.c_contiguous:
+        if not isinstance(out, np.ndarray) or out.shape != self._shape or \
+                out.dtype != self._dtype or not out.flags.c_contiguous or not out.flags.writeable:
             raise InvalidError(_raw.SHMHUB_E_SIZE,
-                               f"stream '{self._name}': out must be a C-contiguous {self._dtype} "
-                               f"array of shape {self._shape}")
+                               f"stream '{self._name}': out must be a writeable C-contiguous "
+                               f"{self._dtype} array of shape {self._shape}")
         return out
 
     def _finish(self, status: int, out: np.ndarray) -> np.ndarray:
@@ -635,34 +1176,64 @@ class Stream:
         """The newest frame, never torn (a copy; into ``out`` if given). LookupError (EmptyError)
         before the first frame. ``last_info`` says which frame it was."""
         buf = self._out(out)
-        return self._finish(_raw.shmhub_stream_read_latest(self._ptr(), buf, self._info), buf)
+        h = self._h()
+        return self._finish(_raw.shmhub_stream_read_latest(h.ptr, buf, self._info), buf)
+
+    def _timeout_error(self, what: str, timeout: Optional[float]) -> WaitTimeoutError:
+        return WaitTimeoutError(_raw.SHMHUB_E_TIMEOUT,
+                                f"stream '{self._name}': {what} within {timeout} s")
 
     def read_next(self, timeout: Optional[float] = None,
                   out: Optional[np.ndarray] = None) -> np.ndarray:
         """Lossless: the frame after this handle's cursor, waiting up to ``timeout`` seconds
-        (None: forever) with the GIL released. After an overrun, the oldest frame still in the
-        ring; ``last_info.missed`` counts the frames lost. TimeoutError on timeout."""
+        (None or math.inf: forever) with the GIL released; Ctrl-C interrupts the wait. After an
+        overrun, the oldest frame still in the ring; ``last_info.missed`` counts the frames lost.
+        TimeoutError on timeout, ClosedError if another thread closes the stream meanwhile."""
+        total = _timeout_ns(timeout)
         buf = self._out(out)
-        return self._finish(_raw.shmhub_stream_read_next(self._ptr(), buf, _timeout_ns(timeout),
-                                                         self._info), buf)
+        h = self._h()
+        info = self._info
+        # Hot path: one C call (the first slice) when a frame is there; slices only after it.
+        short = 0 <= total <= _SLICE_NS
+        t0 = time.monotonic_ns() if total > _SLICE_NS else 0
+        status = _raw.shmhub_stream_read_next(h.ptr, buf, total if short else _SLICE_NS, info)
+        if status == _raw.SHMHUB_E_TIMEOUT and not short:
+            left = -1 if total < 0 else total - (time.monotonic_ns() - t0)
+            if total < 0 or left > 0:
+                if self._handle is not h:
+                    raise ClosedError(_raw.SHMHUB_E_INVALID, self._closed_msg())
+                status = _sliced_wait(
+                    lambda ns: _raw.shmhub_stream_read_next(h.ptr, buf, ns, info), left,
+                    lambda: self._handle is not h, self._closed_msg)
+        if status == _raw.SHMHUB_E_TIMEOUT:
+            raise self._timeout_error(f"no frame after #{self.cursor}", timeout)
+        return self._finish(status, buf)
+
+    def read_after(self, seq: int, timeout: Optional[float] = None,
+                   out: Optional[np.ndarray] = None) -> np.ndarray:
+        """pyshmem's ``read_after``: the first frame after sequence number ``seq`` (lossless from
+        there: moves this handle's cursor to ``seq``, then :meth:`read_next`). If that frame was
+        already overwritten, the oldest in the ring (``last_info.missed`` > 0)."""
+        self.seek(seq)
+        return self.read_next(timeout, out)
 
     def peek(self) -> np.ndarray:
         """Zero-copy: a read-only numpy view of the newest frame inside the ring (no copy). The
         writer may overwrite it at any time (after ``slots`` more frames): compute on it, then call
         :meth:`validate`; only if that returns True is the result from one whole frame.
         ``last_info`` describes the frame. LookupError (EmptyError) before the first frame."""
-        status, addr = _raw.shmhub_stream_peek(self._ptr(), self._info)
+        h = self._h()
+        status, addr = _raw.shmhub_stream_peek(h.ptr, self._info)
         check(status)
         self._info_pending = True
         info = self.last_info
         assert info is not None
         self._peeked = (info.seq, self._info.timestamp_ns)
-        assert self._handle is not None
-        return _make_view(self._handle, addr, self._shape, self._dtype, None, True, None)
+        return _make_view(h, addr, self._shape, self._dtype, None, True, None)
 
     def validate(self) -> bool:
         """True if the frame of the last :meth:`peek` has not been overwritten since."""
-        seq, ts = getattr(self, "_peeked", (0, 0))
+        seq, ts = self._peeked
         if not seq:
             raise ValueError(f"stream '{self._name}': validate() without a peek()")
         info = _raw.shmhub_frame_info()
@@ -673,9 +1244,16 @@ class Stream:
         check(status)
         return True
 
+    def _wait_status(self, timeout: Optional[float]) -> int:
+        total = _timeout_ns(timeout)
+        h = self._h()
+        return _sliced_wait(lambda ns: _raw.shmhub_stream_wait(h.ptr, ns), total,
+                            lambda: self._handle is not h, self._closed_msg)
+
     def wait(self, timeout: Optional[float] = None) -> bool:
-        """Waits for a frame newer than the cursor; True if one came, False on timeout."""
-        status = _raw.shmhub_stream_wait(self._ptr(), _timeout_ns(timeout))
+        """Waits for a frame newer than the cursor; True if one came, False on timeout (None or
+        math.inf: wait forever). Ctrl-C interrupts it."""
+        status = self._wait_status(timeout)
         if status == _raw.SHMHUB_E_TIMEOUT:
             return False
         check(status)
@@ -685,49 +1263,68 @@ class Stream:
                  out: Optional[np.ndarray] = None) -> np.ndarray:
         """Waits for a frame newer than the last one this handle returned, then returns the newest
         (skipping any in between). TimeoutError if none comes within ``timeout`` seconds."""
-        check(_raw.shmhub_stream_wait(self._ptr(), _timeout_ns(timeout)))
+        status = self._wait_status(timeout)
+        if status == _raw.SHMHUB_E_TIMEOUT:
+            raise self._timeout_error(f"no frame after #{self.cursor}", timeout)
+        check(status)
         return self.read(out)
 
+    def wait_for_count(self, n: int, timeout: Optional[float] = None) -> int:
+        """pyshmem's ``wait_for_count``: waits until at least ``n`` frames were committed
+        (``count >= n``) and returns the count; this handle's cursor is not moved. TimeoutError
+        after ``timeout`` seconds (None or math.inf: forever); Ctrl-C interrupts it."""
+        n = _index(n, "n", 0, 2**64 - 1)
+        total = _timeout_ns(timeout)
+        h = self._h()
+        count = _raw.shmhub_stream_count(h.ptr)
+        if count >= n:
+            return count
+        # A private read-only handle whose cursor sits at n - 1: its wait ends at frame n.
+        opts = _StreamOpts(segment=_SegmentOpts(dir=self._dir, flags=_raw.SHMHUB_READ_ONLY))
+        status, aux = _raw.shmhub_stream_open(self._name, opts.raw)
+        check(status)
+        ah = _stream_handle(aux)
+        _raw.shmhub_stream_seek(aux, n - 1)
+        status = _sliced_wait(lambda ns: _raw.shmhub_stream_wait(ah.ptr, ns), total,
+                              lambda: self._handle is not h, self._closed_msg)
+        count = _raw.shmhub_stream_count(ah.ptr)
+        del ah
+        if status == _raw.SHMHUB_E_TIMEOUT:
+            raise self._timeout_error(f"{count} frames, not {n},", timeout)
+        check(status)
+        return count
+
     # -- asyncio: waits run in the default executor with the GIL released (no polling loop)
-    _ASYNC_SLICE = 0.25  # seconds per blocking wait, so cancellation is honoured promptly
+    _ASYNC_SLICE = 0.05  # seconds per blocking wait, so cancellation and close() are seen promptly
+
+    async def _await_frame(self, timeout: Optional[float], what: str) -> None:
+        total = _timeout_ns(timeout)
+        loop = asyncio.get_running_loop()
+        deadline = None if total < 0 else time.monotonic_ns() + total
+        h = self._h()  # held by this coroutine: close() cannot free the handle under the executor
+        while True:
+            part = _SLICE_NS if deadline is None else \
+                min(_SLICE_NS, max(0, deadline - time.monotonic_ns()))
+            status = await loop.run_in_executor(None, _wait_handle, h, part)
+            if status == 0:
+                return
+            if status != _raw.SHMHUB_E_TIMEOUT:
+                check(status)
+            if deadline is not None and time.monotonic_ns() >= deadline:
+                raise self._timeout_error(what, timeout)
+            if self._handle is not h:
+                raise ClosedError(_raw.SHMHUB_E_INVALID, self._closed_msg())
 
     async def read_new_async(self, timeout: Optional[float] = None,
                              out: Optional[np.ndarray] = None) -> np.ndarray:
         """``await s.read_new_async(timeout=1.0)``: read_new() without blocking the event loop."""
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        ptr = self._ptr()
-        while True:
-            left = self._ASYNC_SLICE if deadline is None else max(0.0, deadline - time.monotonic())
-            part = min(left, self._ASYNC_SLICE)
-            status = await loop.run_in_executor(None, _raw.shmhub_stream_wait, ptr,
-                                                _timeout_ns(part))
-            if status == 0:
-                return self.read(out)
-            if status != _raw.SHMHUB_E_TIMEOUT:
-                check(status)
-            if deadline is not None and time.monotonic() >= deadline:
-                raise WaitTimeoutError(_raw.SHMHUB_E_TIMEOUT,
-                                       f"stream '{self._name}': no new frame within {timeout} s")
+        await self._await_frame(timeout, "no new frame")
+        return self.read(out)
 
     async def read_next_async(self, timeout: Optional[float] = None) -> np.ndarray:
         """``await s.read_next_async()``: lossless read_next() without blocking the event loop."""
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = self._ASYNC_SLICE if deadline is None else max(0.0, deadline - time.monotonic())
-            part = min(left, self._ASYNC_SLICE)
-            status = await loop.run_in_executor(None, self._wait_once, part)
-            if status == 0:
-                return self.read_next(timeout=0)
-            if status != _raw.SHMHUB_E_TIMEOUT:
-                check(status)
-            if deadline is not None and time.monotonic() >= deadline:
-                raise WaitTimeoutError(_raw.SHMHUB_E_TIMEOUT,
-                                       f"stream '{self._name}': no frame within {timeout} s")
-
-    def _wait_once(self, seconds: float) -> int:
-        return _raw.shmhub_stream_wait(self._ptr(), _timeout_ns(seconds))
+        await self._await_frame(timeout, "no frame")
+        return self.read_next(timeout=0)
 
     def __aiter__(self) -> AsyncIterator[np.ndarray]:
         return self._aiter()
@@ -739,8 +1336,15 @@ class Stream:
 
     # -- lifetime
     def close(self) -> None:
-        """Releases the handle (idempotent); a loan still open is abandoned."""
+        """Releases the handle (idempotent); a loan still open is abandoned. Calls waiting in
+        other threads raise ClosedError within 50 ms; the C handle is released when they (and
+        every view) have let go of it."""
         self._handle = None
+
+    def unlink(self) -> None:
+        """Removes the stream's name (pyshmem's ``unlink``); handles and views stay valid until
+        closed. FileNotFoundError if it is already gone."""
+        check(_raw.shmhub_unlink_in(self._name, self._dir))
 
     def __enter__(self) -> "Stream":
         return self
@@ -749,8 +1353,10 @@ class Stream:
         self.close()
 
     def __reduce__(self):
+        # The cursor travels with the name: a lossless reader handed to a worker resumes where it was.
+        cursor = self.cursor if self._handle is not None else 0
         return (_reopen_stream, (self._name, self._dir, self._readonly, self._wait_mode,
-                                 self._liveness))
+                                 self._liveness, cursor))
 
     def __repr__(self) -> str:
         if self._handle is None:
@@ -759,30 +1365,67 @@ class Stream:
                 f"count={self.count}>")
 
 
+def _wait_handle(h: _Handle, ns: int) -> int:
+    """One C wait on a handle kept alive by the caller (runs in an executor thread)."""
+    ptr = h.ptr
+    if ptr is None:
+        return _raw.SHMHUB_E_TIMEOUT
+    return _raw.shmhub_stream_wait(ptr, ns)
+
+
+_PY_WORDS = (("SHMHUB_WRITER_MULTI", "multi_writer=True"),)
+
+
+def _check_stream(status: int) -> None:
+    """check(), with the C message's enum names put in Python terms."""
+    if status:
+        try:
+            check(status)
+        except ShmHubError as e:
+            msg = e.message
+            for c_word, py_word in _PY_WORDS:
+                msg = msg.replace(c_word, py_word)
+            raise type(e)(e.code, msg) from None
+
+
 def _reopen_stream(name: str, dir: Optional[str], readonly: bool, wait: str,
-                   liveness: bool) -> Stream:
-    return Stream.open(name, dir=dir, readonly=readonly, wait=wait, liveness=liveness)
+                   liveness: bool, cursor: Optional[int] = None) -> Stream:
+    s = Stream.open(name, dir=dir, readonly=readonly, wait=wait, liveness=liveness)
+    if cursor is not None:
+        s.seek(cursor)
+    return s
 
 
 class _Loan:
     def __init__(self, stream: Stream) -> None:
         self._stream = stream
         self._open = False
+        self._handle: Optional[_Handle] = None
+        self._view: Optional[np.ndarray] = None
 
     def __enter__(self) -> np.ndarray:
         s = self._stream
-        status, addr = _raw.shmhub_stream_loan(s._ptr())
-        check(status)
+        h = s._h()
+        s._writer_check(h)
+        status, addr = _raw.shmhub_stream_loan(h.ptr)
+        _check_stream(status)
         self._open = True
-        assert s._handle is not None
-        return _make_view(s._handle, addr, s._shape, s._dtype, None, False, None)
+        self._handle = h
+        self._view = _make_view(h, addr, s._shape, s._dtype, None, False, None).view(np.ndarray)
+        return self._view
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if not self._open:
             return
         self._open = False
-        ptr = self._stream._ptr()
+        h, self._handle = self._handle, None
+        view, self._view = self._view, None
+        if view is not None:
+            view.flags.writeable = False  # the slot belongs to the ring again
+        assert h is not None
+        if h.ptr is None:
+            return
         if exc_type is None:
-            check(_raw.shmhub_stream_commit(ptr))
+            check(_raw.shmhub_stream_commit(h.ptr))
         else:
-            check(_raw.shmhub_stream_abandon(ptr))
+            check(_raw.shmhub_stream_abandon(h.ptr))

@@ -50,6 +50,16 @@ class InvalidError(ShmHubError, ValueError):
     """An argument is invalid, or a buffer has the wrong size."""
 
 
+class ClosedError(InvalidError):
+    """The object was closed (``close()``, or by another thread while this call waited).
+
+    A ``ValueError``, as for I/O on a closed file; the C handle itself stays alive until every call
+    in flight on it has returned, so no call ever touches freed memory."""
+
+    def __reduce__(self):
+        return (ClosedError, (self.code, self.message))
+
+
 class CorruptError(ShmHubError, ValueError):
     """The segment failed validation, has an incompatible version, or is of another kind."""
 

@@ -33,3 +33,16 @@ def write_frames(name, n, sleep_lo=0.001, sleep_hi=0.002):
 def write_through_pickled_view(view, value):
     view[...] = value
     return True
+
+
+def add_under_lock(name, n):
+    """Adds 1 to segment `name`'s array "n" n times, each a read-modify-write under its lock."""
+    import shmhub
+    seg = shmhub.open(name)
+    a = seg["n"]
+    for i in range(n):
+        with a.get_lock():
+            v = int(a[0])
+            if i % 50 == 0:
+                time.sleep(0)
+            a[0] = v + 1

@@ -199,7 +199,7 @@ def test_closed_objects(name, make_name):
     seg.close()
     with pytest.raises(ValueError) as ei:
         seg["a"]
-    check_err(ei, shmhub.InvalidError, ValueError, raw.SHMHUB_E_INVALID, name, "closed")
+    check_err(ei, shmhub.ClosedError, ValueError, raw.SHMHUB_E_INVALID, name, "closed")
     s = shmhub.Stream.create(make_name(), 4, "u1")
     s.close()
     s.close()

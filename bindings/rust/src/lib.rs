@@ -14,11 +14,13 @@ pub mod sys;
 
 mod element;
 mod error;
+mod lock;
 mod segment;
 mod stream;
 
 pub use element::{Bool8, Complex32, Complex64, Dtype, Element, F16};
 pub use error::{Error, ErrorKind, Result};
+pub use lock::SegmentLockGuard;
 pub use segment::{list, list_in, unlink, unlink_in, ArrayInfo, ArraySpec, ArrayView, Kind, Segment, SegmentOptions};
 pub use stream::{FrameInfo, Loan, PeekGuard, Stream, StreamOptions, WaitMode, WriterMode};
 

@@ -216,6 +216,10 @@ extern "C" {
     pub fn shmhub_list_count(list: *const shmhub_list) -> usize;
     pub fn shmhub_list_name(list: *const shmhub_list, i: usize) -> *const c_char;
     pub fn shmhub_list_close(list: *mut shmhub_list);
+    pub fn shmhub_segment_lock(seg: *mut shmhub_segment, timeout_ns: i64, recovered: *mut i32) -> shmhub_status;
+    pub fn shmhub_segment_unlock(seg: *mut shmhub_segment) -> shmhub_status;
+    pub fn shmhub_segment_lock_recoveries(seg: *const shmhub_segment) -> u64;
+    pub fn shmhub_segment_lock_holder_pid(seg: *const shmhub_segment) -> i64;
 
     // Arrays
     pub fn shmhub_segment_array_count(seg: *const shmhub_segment) -> usize;
