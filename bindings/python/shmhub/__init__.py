@@ -15,6 +15,8 @@ from ._core import (FrameInfo, Segment, SharedArray, Stream, create, list, open,
 from ._errors import (BusyError, CorruptError, EmptyError, ExistsError, InvalidError,
                       NotFoundError, PeerDeadError, PermissionDeniedError, ShmHubError,
                       SpaceError, WaitTimeoutError)
+from . import parallel
+from .synched import FinishedError, SynchedMemory
 
 __version__ = _raw.shmhub_version_string()
 
@@ -22,5 +24,5 @@ __all__ = [
     "Segment", "Stream", "SharedArray", "FrameInfo", "create", "open", "unlink", "list",
     "ShmHubError", "NotFoundError", "ExistsError", "PermissionDeniedError", "WaitTimeoutError",
     "InvalidError", "CorruptError", "PeerDeadError", "EmptyError", "BusyError", "SpaceError",
-    "__version__",
+    "SynchedMemory", "FinishedError", "parallel", "__version__",
 ]
