@@ -119,6 +119,19 @@ bench-python: venv
 	$(VENV)/bin/pip install -q ./bindings/python
 	$(PY) bench/python_bench.py
 
+# The compute examples (examples/compute/, docs/examples.md): `make example-sharpe` and so on;
+# ARGS passes options (`make example-synched_fib ARGS=--one-barrier`, `ARGS=--small`).
+COMPUTE_EXAMPLES := square two_arrays sharpe pipeline synched_fib ferris
+.PHONY: $(addprefix example-,$(COMPUTE_EXAMPLES)) bench-compute
+$(addprefix example-,$(COMPUTE_EXAMPLES)): example-%: build venv
+	$(VENV)/bin/pip install -q ./bindings/python
+	SHMHUB_BUILD=$(abspath $(BUILD)) $(PY) examples/compute/$*.py $(ARGS)
+
+# SynchedMemory cycle time vs pthread and multiprocessing barriers; writes bench/results/compute_bench.*
+bench-compute: build venv
+	$(VENV)/bin/pip install -q ./bindings/python
+	$(PY) bench/compute_bench.py --c-bench $(BUILD)/compute_bench
+
 # Regenerates the checked-in ABI baseline and symbol list after an intended, compatible change.
 abi-baseline: build
 	bash tests/abi/abi_tool.sh baseline . $(BUILD)
