@@ -51,10 +51,10 @@ def search(pool, returns, k, portfolios, chunks):
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--days", type=int, default=2000)
-    ap.add_argument("--assets", type=int, default=16)
+    ap.add_argument("--days", type=int, default=1000)
+    ap.add_argument("--assets", type=int, default=14)
     ap.add_argument("--k", type=int, default=4)
-    ap.add_argument("--portfolios", type=int, default=1000)
+    ap.add_argument("--portfolios", type=int, default=500)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--small", action="store_true")
     a = ap.parse_args()
