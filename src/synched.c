@@ -20,6 +20,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,6 +63,7 @@ enum { BROKEN_NONE = 0, BROKEN_DEAD = 1, BROKEN_TIMEOUT = 2, BROKEN_FINISHED = 3
 #define DEFAULT_PROFILE_ROUNDS 4096u
 #define MIN_LIVENESS_NS 1000000
 #define MAX_SLICE_NS 50000000
+#define YIELD_AFTER_NS 2000
 
 struct shmhub_synched {
     shmhub_segment *seg;
@@ -353,7 +355,8 @@ static int any_dead(shmhub_synched *s) {
 /* One barrier across all workers; deadline is CLOCK_MONOTONIC ns (INT64_MAX: forever). */
 static shmhub_status barrier(shmhub_synched *s, int64_t deadline) {
     shmhub__synched_ctl *c = s->ctl;
-    int64_t t0 = shmhub__now_ns(CLOCK_MONOTONIC);
+    /* Clock reads cost on the fast path: only the profile needs the last arriver's time. */
+    int64_t t0 = s->profile ? shmhub__now_ns(CLOCK_MONOTONIC) : 0;
     uint32_t g = atomic_load_explicit(&c->gen, memory_order_acquire);
     uint64_t bw = atomic_load_explicit(&c->broken, memory_order_acquire); /* private copy */
     if (bw) return broken_status(s, (uint32_t)(bw >> 32));
@@ -363,9 +366,10 @@ static shmhub_status barrier(shmhub_synched *s, int64_t deadline) {
         atomic_fetch_add_explicit(&c->gen, 1, memory_order_seq_cst);
         if (atomic_load_explicit(&c->waiters, memory_order_seq_cst))
             shmhub__futex_wake_all(&c->gen);
-        s->wait_acc += shmhub__now_ns(CLOCK_MONOTONIC) - t0;
+        if (s->profile) s->wait_acc += shmhub__now_ns(CLOCK_MONOTONIC) - t0;
         return SHMHUB_OK;
     }
+    if (!s->profile) t0 = shmhub__now_ns(CLOCK_MONOTONIC);
     int64_t slice = s->liveness_ns / 4;
     if (slice > MAX_SLICE_NS) slice = MAX_SLICE_NS;
     int64_t next_check = t0 + slice;
@@ -378,13 +382,13 @@ static shmhub_status barrier(shmhub_synched *s, int64_t deadline) {
              * wrap after 2^32 barriers; the distance is what counts.) */
             bw = atomic_load_explicit(&c->broken, memory_order_acquire);
             if (bw && (int32_t)((uint32_t)bw - g) <= 0) return broken_status(s, (uint32_t)(bw >> 32));
-            s->wait_acc += shmhub__now_ns(CLOCK_MONOTONIC) - t0;
+            if (s->profile) s->wait_acc += shmhub__now_ns(CLOCK_MONOTONIC) - t0;
             return SHMHUB_OK;
         }
         int spinning = 0;
         int64_t now = 0;
         if ((iter & 63) == 0 || spin_end == t0) {
-            now = shmhub__now_ns(CLOCK_MONOTONIC);
+            now = iter == 0 ? t0 : shmhub__now_ns(CLOCK_MONOTONIC);
             if (now >= next_check) {
                 if (any_dead(s)) continue; /* the generation moved: report it above */
                 next_check = now + slice;
@@ -402,6 +406,9 @@ static shmhub_status barrier(shmhub_synched *s, int64_t deadline) {
             spinning = 1;
         }
         if (spinning) {
+            /* Spinning past YIELD_AFTER_NS means the peers are not running (more runnable
+             * processes than cores): give them the CPU at each clock check. */
+            if (now - t0 > YIELD_AFTER_NS) sched_yield();
             cpu_relax();
             continue;
         }
@@ -428,7 +435,7 @@ static shmhub_status check_worker(const shmhub_synched *s, const char *what) {
 }
 
 static shmhub_status begin(shmhub_synched *s, int64_t deadline) {
-    s->t_write = shmhub__now_ns(CLOCK_MONOTONIC);
+    if (s->profile) s->t_write = shmhub__now_ns(CLOCK_MONOTONIC);
     s->wait_acc = 0;
     shmhub_status st = barrier(s, deadline);
     if (st == SHMHUB_OK) s->writing = 1;
@@ -439,7 +446,7 @@ static shmhub_status finish(shmhub_synched *s, int64_t deadline) {
     s->writing = 0;
     shmhub_status st = barrier(s, deadline);
     if (st != SHMHUB_OK) return st;
-    int64_t now = shmhub__now_ns(CLOCK_MONOTONIC);
+    int64_t now = s->profile ? shmhub__now_ns(CLOCK_MONOTONIC) : 0;
     uint32_t w = (uint32_t)s->worker;
     if (s->profile && s->round < s->profile_rounds) {
         _Atomic int64_t *row = s->profile + ((uint64_t)w * s->profile_rounds + s->round) * 3;
