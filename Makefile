@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 20
 DEMO_NAME  ?= demo-$(shell date +%s)-$$$$
 DEMO_SECONDS ?= 10
 
-APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 python3-venv strace swig
+APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 python3-venv strace swig libopenblas-dev
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -24,6 +24,7 @@ deps:
 	@missing=""; \
 	for t in cmake cc clang doxygen abidw abidiff python3 strace swig; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing="$$missing libclang-rt"; \
+	[ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || missing="$$missing libopenblas-dev"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing (missing:$$missing)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
@@ -117,6 +118,19 @@ bench: build
 bench-python: venv
 	$(VENV)/bin/pip install -q ./bindings/python
 	$(PY) bench/python_bench.py
+
+# The compute examples (examples/compute/, docs/examples.md): `make example-sharpe` and so on;
+# ARGS passes options (`make example-synched_fib ARGS=--one-barrier`, `ARGS=--small`).
+COMPUTE_EXAMPLES := square two_arrays sharpe pipeline synched_fib ferris
+.PHONY: $(addprefix example-,$(COMPUTE_EXAMPLES)) bench-compute
+$(addprefix example-,$(COMPUTE_EXAMPLES)): example-%: build venv
+	$(VENV)/bin/pip install -q ./bindings/python
+	SHMHUB_BUILD=$(abspath $(BUILD)) $(PY) examples/compute/$*.py $(ARGS)
+
+# SynchedMemory cycle time vs pthread and multiprocessing barriers; writes bench/results/compute_bench.*
+bench-compute: build venv
+	$(VENV)/bin/pip install -q ./bindings/python
+	$(PY) bench/compute_bench.py --c-bench $(BUILD)/compute_bench
 
 # Regenerates the checked-in ABI baseline and symbol list after an intended, compatible change.
 abi-baseline: build

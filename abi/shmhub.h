@@ -14,6 +14,9 @@
  * 6. **Segments**: create, open, close, unlink, inspect, list.
  * 7. **Arrays**: zero-copy access to the arrays inside an open segment.
  * 8. **Streams**: a ring of frames with never-torn reads, lossless reads, futex waits and loans.
+ * 9. **Synched memory** (1.1): one segment per worker, a two-barrier write-then-read cycle across
+ *    processes, dead-worker detection and a per-round profile.
+ * 10. **BLAS threads** (1.1): cap the threads of the BLAS library loaded in the process.
  *
  * A *segment* named `cam0` is the POSIX shared-memory object `/shmhub.cam0` (on Linux the file
  * `/dev/shm/shmhub.cam0`), or the file `DIR/shmhub.cam0` when a directory is chosen through
@@ -132,7 +135,8 @@ enum shmhub_status_code {
     SHMHUB_E_IO = -15,          /**< Another operating-system error (the message gives errno). */
     SHMHUB_E_BUSY = -16,        /**< The resource is in use. */
     SHMHUB_E_EMPTY = -17,       /**< The stream has no frame yet. */
-    SHMHUB_E_OVERWRITTEN = -18  /**< A zero-copy frame was overwritten while it was in use. */
+    SHMHUB_E_OVERWRITTEN = -18, /**< A zero-copy frame was overwritten while it was in use. */
+    SHMHUB_E_FINISHED = -19     /**< The synchronised run was ended by shmhub_synched_finalize() (since 1.1). */
 };
 
 /**
@@ -311,7 +315,7 @@ enum shmhub_kind_code {
     SHMHUB_KIND_STREAM = 2,     /**< A stream of frames (reserved for the stream API). */
     SHMHUB_KIND_DICT = 3,       /**< A shared dictionary (reserved). */
     SHMHUB_KIND_POOL = 4,       /**< A memory pool (reserved). */
-    SHMHUB_KIND_SYNCHED = 5,    /**< Synchronised per-worker memory (reserved). */
+    SHMHUB_KIND_SYNCHED = 5,    /**< Synchronised per-worker memory (shmhub_synched_create(), since 1.1). */
     SHMHUB_KIND_GPU_STREAM = 6  /**< A GPU stream (reserved). */
 };
 
@@ -869,8 +873,219 @@ SHMHUB_API const shmhub_segment *shmhub_stream_segment(const shmhub_stream *stre
 
 /** @} */
 
+/* ============================================================================================== */
+/** @name Synched memory
+ *  SynchedMemory across processes: each of N workers owns one segment of `segment_len` elements;
+ *  every round all workers write their own segment, synchronise, then read every segment. Two
+ *  barriers per round (before writing: everyone has finished reading the previous round; after
+ *  writing: everyone has written) so no read ever mixes two rounds. `docs/compute.md` explains
+ *  the cycle, the barrier modes and the profile.
+ *  @{ */
+
+/** @brief An opaque handle to a synched-memory segment (kind ::SHMHUB_KIND_SYNCHED). */
+typedef struct shmhub_synched shmhub_synched;
+
+/** @brief Flag (shmhub_synched_opts::flags, at create): record each worker's per-round profile. */
+#define SHMHUB_SYNCHED_PROFILE 0x1u
+
+/**
+ * @brief Options for shmhub_synched_create() and shmhub_synched_open(); size-prefixed, append-only.
+ *
+ * flags and profile_rounds are fixed at create (open reads them from the segment); barrier_mode,
+ * spin_ns and liveness_ns are per handle.
+ */
+typedef struct shmhub_synched_opts {
+    uint32_t size;                       /**< `sizeof(shmhub_synched_opts)` as the caller knows it. */
+    uint32_t barrier_mode;               /**< How barriers wait: a ::shmhub_wait_mode_code (default futex). */
+    int64_t spin_ns;                     /**< Spin budget for ::SHMHUB_WAIT_SPIN_THEN_FUTEX (default 50 us). */
+    int64_t liveness_ns;                 /**< A dead worker breaks a barrier within this time (default 1 s, at least 1 ms). */
+    uint32_t flags;                      /**< ::SHMHUB_SYNCHED_PROFILE or 0 (create). */
+    uint32_t profile_rounds;             /**< Rounds of profile kept per worker (create; default 4096, at most 1048576). */
+    const shmhub_segment_opts *segment;  /**< Segment options (mode, dir, flags, open timeout), or NULL. */
+} shmhub_synched_opts;
+
+/** @brief Default synched options, as shmhub_synched_opts_init() sets them. */
+#define SHMHUB_SYNCHED_OPTS_INIT                                                                 \
+    { (uint32_t)sizeof(shmhub_synched_opts), SHMHUB_WAIT_FUTEX, INT64_C(50000),                  \
+      INT64_C(1000000000), 0u, 4096u, NULL }
+
+/**
+ * @brief Sets @p opts to the defaults (for languages that cannot expand ::SHMHUB_SYNCHED_OPTS_INIT).
+ * @param opts The struct to fill. @param size `sizeof` it as the caller knows it (at least 8).
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_synched_opts_init(shmhub_synched_opts *opts, size_t size);
+
+/**
+ * @brief Creates a synched-memory segment: @p workers segments of @p segment_len elements of
+ * @p dtype, contiguous and worker-major (one array named `data` of shape workers x segment_len).
+ *
+ * The creating handle is not a worker until it calls shmhub_synched_attach().
+ * @param name Segment name (see shmhub_segment_create()).
+ * @param dtype A valid ::shmhub_dtype.
+ * @param workers 1 to 4096.
+ * @param segment_len Elements per worker (at least 1).
+ * @param opts NULL for defaults.
+ * @param[out] out The handle. @owned release with shmhub_synched_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (bad dtype, workers, length or options) or any error
+ *         of shmhub_segment_create().
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_synched_create(const char *name, shmhub_dtype dtype,
+                                               uint32_t workers, uint64_t segment_len,
+                                               const shmhub_synched_opts *opts,
+                                               shmhub_synched **out);
+
+/**
+ * @brief Opens an existing synched-memory segment by name.
+ * @param name The segment's name.
+ * @param opts NULL for defaults (flags and profile_rounds are read from the segment).
+ * @param[out] out The handle. @owned release with shmhub_synched_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_WRONG_KIND for a segment of another kind, ::SHMHUB_E_CORRUPT,
+ *         or any error of shmhub_segment_open().
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_synched_open(const char *name, const shmhub_synched_opts *opts,
+                                             shmhub_synched **out);
+
+/**
+ * @brief Releases this handle's worker id (if attached) and closes the handle. NULL is ignored.
+ * Never unlinks unless the segment options said ::SHMHUB_UNLINK_ON_CLOSE. A handle closed in a
+ * forked child only unmaps: the parent's worker id stays claimed.
+ * @since 1.1
+ */
+SHMHUB_API void shmhub_synched_close(shmhub_synched *s);
+
+/**
+ * @brief Claims worker id @p worker for this handle (one id per handle, once).
+ *
+ * The claim records this process's owner token (pid + start time). An id whose holder has died
+ * may be claimed again.
+ * @param s The handle. @param worker 0 to shmhub_synched_workers() - 1.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (NULL, or this handle already holds an id),
+ *         ::SHMHUB_E_RANGE (no such worker), ::SHMHUB_E_BUSY (a live process or another handle
+ *         holds it), ::SHMHUB_E_READ_ONLY.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_synched_attach(shmhub_synched *s, uint32_t worker);
+
+/**
+ * @brief One whole cycle: waits until every worker has finished reading the previous round,
+ * copies @p data into this worker's segment, then waits until every worker has written.
+ *
+ * Afterwards shmhub_synched_global() holds this round's data of every worker.
+ * @param s An attached handle.
+ * @param data This worker's new segment contents.
+ * @param nbytes Must equal segment_len times the dtype size.
+ * @param timeout_ns For both barriers together (negative: forever; 0: do not wait).
+ * @return ::SHMHUB_OK; ::SHMHUB_E_INVALID (not attached, or a begin_write is open);
+ *         ::SHMHUB_E_SIZE; ::SHMHUB_E_PEER_DEAD (a worker died: the run is broken for every
+ *         worker, reported within the liveness time); ::SHMHUB_E_TIMEOUT (the run is then broken
+ *         for every worker, who get ::SHMHUB_E_TIMEOUT too); ::SHMHUB_E_FINISHED (a worker called
+ *         shmhub_synched_finalize()).
+ * @note Not thread-safe on one handle (one worker is one thread of control).
+ * @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_synched_write_and_sync(shmhub_synched *s, const void *data,
+                                                       size_t nbytes, int64_t timeout_ns);
+
+/**
+ * @brief Zero-copy write, first half: waits until every worker has finished reading the previous
+ * round, then gives this worker's segment to write in place. Finish with shmhub_synched_sync().
+ * @param s An attached handle.
+ * @param[out] local This worker's segment (segment_len elements). @borrowed valid until
+ *        shmhub_synched_sync() or shmhub_synched_close() on @p s.
+ * @param timeout_ns How long to wait for the barrier.
+ * @return As shmhub_synched_write_and_sync() (but never ::SHMHUB_E_SIZE).
+ * @note Not thread-safe on one handle. @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_synched_begin_write(shmhub_synched *s, void **local,
+                                                    int64_t timeout_ns);
+
+/**
+ * @brief Zero-copy write, second half: waits until every worker has written this round.
+ * @param s A handle with an open shmhub_synched_begin_write().
+ * @param timeout_ns How long to wait.
+ * @return As shmhub_synched_write_and_sync(); ::SHMHUB_E_INVALID without an open begin_write.
+ * @note Not thread-safe on one handle. @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_synched_sync(shmhub_synched *s, int64_t timeout_ns);
+
+/**
+ * @brief All workers' segments, worker-major: workers x segment_len elements, contiguous.
+ * @param s The handle.
+ * @param[out] data @borrowed the contents are this round's only until this worker's next
+ *        shmhub_synched_write_and_sync() or shmhub_synched_begin_write(); the memory stays mapped
+ *        until shmhub_synched_close(). Do not write through it.
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_synched_global(const shmhub_synched *s, const void **data);
+
+/**
+ * @brief Ends the run for every worker: barriers in progress and later ones return
+ * ::SHMHUB_E_FINISHED. Any handle may call it; it cannot be undone.
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID (NULL), ::SHMHUB_E_READ_ONLY.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_synched_finalize(shmhub_synched *s);
+
+/**
+ * @brief Reads worker @p worker's profile: for each recorded round, three `int64_t` nanosecond
+ * values (compute: from the previous sync's return to this round's write; wait: time inside
+ * both barriers; cycle: from the previous sync's return to this sync's return).
+ * @param s The handle (profile enabled at create with ::SHMHUB_SYNCHED_PROFILE).
+ * @param worker 0 to shmhub_synched_workers() - 1.
+ * @param[out] out Room for 3 x @p max_rounds values, round-major; may be NULL when @p max_rounds is 0.
+ * @param max_rounds How many rounds @p out holds.
+ * @param[out] rounds Rounds the worker has recorded (at most profile_rounds); the first
+ *        min(@p max_rounds, *rounds) are copied.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (NULL argument, or profiling is off), ::SHMHUB_E_RANGE.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_synched_profile(const shmhub_synched *s, uint32_t worker,
+                                                int64_t *out, size_t max_rounds, size_t *rounds);
+
+/** @brief Number of workers (0 for NULL). @threadsafe @since 1.1 */
+SHMHUB_API uint32_t shmhub_synched_workers(const shmhub_synched *s);
+/** @brief Elements per worker segment (0 for NULL). @threadsafe @since 1.1 */
+SHMHUB_API uint64_t shmhub_synched_segment_len(const shmhub_synched *s);
+/** @brief The elements' dtype (::SHMHUB_DTYPE_INVALID for NULL). @threadsafe @since 1.1 */
+SHMHUB_API shmhub_dtype shmhub_synched_dtype(const shmhub_synched *s);
+/** @brief The worker id this handle holds, or -1 when not attached (or NULL). @threadsafe @since 1.1 */
+SHMHUB_API int32_t shmhub_synched_worker(const shmhub_synched *s);
+/** @brief Rounds this handle's worker has completed (0 when not attached). @since 1.1 */
+SHMHUB_API uint64_t shmhub_synched_round(const shmhub_synched *s);
+/**
+ * @brief The underlying segment (name, path, size, creator...).
+ * @borrowed valid until shmhub_synched_close(). @threadsafe @since 1.1
+ */
+SHMHUB_API const shmhub_segment *shmhub_synched_segment(const shmhub_synched *s);
+
+/** @} */
+
+/* ============================================================================================== */
+/** @name BLAS threads
+ *  Several processes each running a multi-threaded BLAS oversubscribe the cores; cap each one.
+ *  @{ */
+
+/**
+ * @brief Sets the thread count of every BLAS library loaded in this process, found at run time:
+ * OpenBLAS (`openblas_set_num_threads`), MKL (`MKL_Set_Num_Threads`) and BLIS
+ * (`bli_thread_set_num_threads`). shmhub itself links no BLAS.
+ * @param n Threads, at least 1.
+ * @return ::SHMHUB_OK (at least one library was set), ::SHMHUB_E_INVALID (@p n < 1),
+ *         ::SHMHUB_E_NOT_FOUND (no supported BLAS is loaded in the process).
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_blas_set_threads(int32_t n);
+
+/** @} */
+
 #ifdef __cplusplus
 }
+
 #endif
 
 #endif /* SHMHUB_H */

@@ -131,6 +131,40 @@ SHMHUB_OUT_HANDLE(shmhub_stream)
 %typemap(argout) int32_t *recovered { %append_output(PyLong_FromLong(tmp$argnum)); }
 
 
+/* ---- synched memory (1.1): handles, addresses, buffers and the profile ---------------------- */
+SHMHUB_OUT_HANDLE(shmhub_synched)
+%typemap(in, numinputs=0) void **local (void *tmp = NULL) { $1 = &tmp; }
+%typemap(argout) void **local { %append_output(PyLong_FromVoidPtr(tmp$argnum)); }
+%typemap(in, numinputs=0) const void **data (const void *tmp = NULL) { $1 = &tmp; }
+%typemap(argout) const void **data { %append_output(PyLong_FromVoidPtr((void *)tmp$argnum)); }
+%typemap(in) (const void *data, size_t nbytes) (Py_buffer view) {
+    if (PyObject_GetBuffer($input, &view, PyBUF_C_CONTIGUOUS) != 0) SWIG_fail;
+    $1 = view.buf;
+    $2 = (size_t)view.len;
+}
+%typemap(freearg) (const void *data, size_t nbytes) { if (view$argnum.obj) PyBuffer_Release(&view$argnum); }
+/* The profile: a writable buffer of int64 (3 per round) in, the recorded round count out. */
+%typemap(in) (int64_t *out, size_t max_rounds) (Py_buffer view) {
+    if (PyObject_GetBuffer($input, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) SWIG_fail;
+    $1 = (int64_t *)view.buf;
+    $2 = (size_t)view.len / (3 * sizeof(int64_t));
+}
+%typemap(freearg) (int64_t *out, size_t max_rounds) { if (view$argnum.obj) PyBuffer_Release(&view$argnum); }
+%typemap(in, numinputs=0) size_t *rounds (size_t tmp = 0) { $1 = &tmp; }
+%typemap(argout) size_t *rounds { %append_output(PyLong_FromSize_t(tmp$argnum)); }
+%extend shmhub_synched_opts {
+    shmhub_synched_opts() {
+        shmhub_synched_opts *o = (shmhub_synched_opts *)calloc(1, sizeof *o);
+        if (o) shmhub_synched_opts_init(o, sizeof *o);
+        return o;
+    }
+}
+%immutable shmhub_synched_opts::segment;
+%thread shmhub_synched_open;
+%thread shmhub_synched_write_and_sync;
+%thread shmhub_synched_begin_write;
+%thread shmhub_synched_sync;
+
 %include "shmhub.h"
 
 /* Helpers for the Pythonic layer (not part of the C ABI). */
@@ -146,4 +180,9 @@ static PyObject *shape_tuple(unsigned long long addr, uint32_t ndim) {
 static void segment_opts_set_dir(shmhub_segment_opts *o, unsigned long long addr) { o->dir = (const char *)(uintptr_t)addr; }
 static void stream_opts_set_segment(shmhub_stream_opts *o, shmhub_segment_opts *seg) { o->segment = seg; }
 static const uint64_t *u64_from_addr(unsigned long long addr) { return (const uint64_t *)(uintptr_t)addr; }
+%}
+
+/* Synched memory (1.1): points opts->segment at a segment-options object the caller keeps alive. */
+%inline %{
+static void synched_opts_set_segment(shmhub_synched_opts *o, shmhub_segment_opts *seg) { o->segment = seg; }
 %}

@@ -60,6 +60,9 @@ const SHMHUB_ALLOW_FOREIGN_OWNER = UInt32(8)  # 0x8u
 """Flag: waits report `SHMHUB_E_PEER_DEAD` when the stream's writer process has died."""
 const SHMHUB_STREAM_LIVENESS = UInt32(1)  # 0x1u
 
+"""Flag (shmhub_synched_opts::flags, at create): record each worker's per-round profile."""
+const SHMHUB_SYNCHED_PROFILE = UInt32(1)  # 0x1u
+
 """
     shmhub_version_number()
 
@@ -163,6 +166,8 @@ const SHMHUB_E_BUSY = shmhub_status_code(-16)
 const SHMHUB_E_EMPTY = shmhub_status_code(-17)
 """A zero-copy frame was overwritten while it was in use."""
 const SHMHUB_E_OVERWRITTEN = shmhub_status_code(-18)
+"""The synchronised run was ended by shmhub_synched_finalize() (since 1.1)."""
+const SHMHUB_E_FINISHED = shmhub_status_code(-19)
 
 """
     shmhub_status_str(status)
@@ -442,7 +447,7 @@ const SHMHUB_KIND_STREAM = shmhub_kind_code(2)
 const SHMHUB_KIND_DICT = shmhub_kind_code(3)
 """A memory pool (reserved)."""
 const SHMHUB_KIND_POOL = shmhub_kind_code(4)
-"""Synchronised per-worker memory (reserved)."""
+"""Synchronised per-worker memory (shmhub_synched_create(), since 1.1)."""
 const SHMHUB_KIND_SYNCHED = shmhub_kind_code(5)
 """A GPU stream (reserved)."""
 const SHMHUB_KIND_GPU_STREAM = shmhub_kind_code(6)
@@ -1687,6 +1692,419 @@ function shmhub_stream_segment(stream)
     ccall((:shmhub_stream_segment, libshmhub), Ptr{shmhub_segment}, (Ptr{shmhub_stream},), stream)
 end
 
-# 75 functions wrapped.
+"""An opaque handle to a synched-memory segment (kind `SHMHUB_KIND_SYNCHED`)."""
+mutable struct shmhub_synched end
+
+"""
+Options for shmhub_synched_create() and shmhub_synched_open(); size-prefixed, append-only.
+
+flags and profile_rounds are fixed at create (open reads them from the segment); barrier_mode, spin_ns and liveness_ns are per handle.
+
+# Fields
+* `size`: `sizeof(shmhub_synched_opts)` as the caller knows it.
+* `barrier_mode`: How barriers wait: a `shmhub_wait_mode_code` (default futex).
+* `spin_ns`: Spin budget for `SHMHUB_WAIT_SPIN_THEN_FUTEX` (default 50 us).
+* `liveness_ns`: A dead worker breaks a barrier within this time (default 1 s, at least 1 ms).
+* `flags`: `SHMHUB_SYNCHED_PROFILE` or 0 (create).
+* `profile_rounds`: Rounds of profile kept per worker (create; default 4096, at most 1048576).
+* `segment`: Segment options (mode, dir, flags, open timeout), or NULL.
+"""
+struct shmhub_synched_opts
+    size::UInt32
+    barrier_mode::UInt32
+    spin_ns::Int64
+    liveness_ns::Int64
+    flags::UInt32
+    profile_rounds::UInt32
+    segment::Ptr{shmhub_segment_opts}
+end
+
+"""
+    shmhub_synched_opts_init(opts, size)
+
+Sets `opts` to the defaults (for languages that cannot expand `SHMHUB_SYNCHED_OPTS_INIT`).
+
+# Arguments
+* `opts`: The struct to fill.
+* `size`: `sizeof` it as the caller knows it (at least 8).
+
+# Returns
+`SHMHUB_OK` or `SHMHUB_E_INVALID`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_synched_opts_init(shmhub_synched_opts *opts, size_t size);
+```
+"""
+function shmhub_synched_opts_init(opts, size)
+    ccall((:shmhub_synched_opts_init, libshmhub), shmhub_status, (Ptr{shmhub_synched_opts}, Csize_t), opts, size)
+end
+
+"""
+    shmhub_synched_create(name, dtype, workers, segment_len, opts, out)
+
+Creates a synched-memory segment: `workers` segments of `segment_len` elements of `dtype`, contiguous and worker-major (one array named `data` of shape workers x segment_len).
+
+The creating handle is not a worker until it calls shmhub_synched_attach().
+
+# Arguments
+* `name`: Segment name (see shmhub_segment_create()).
+* `dtype`: A valid `shmhub_dtype`.
+* `workers`: 1 to 4096.
+* `segment_len`: Elements per worker (at least 1).
+* `opts`: NULL for defaults.
+* `out` (out): The handle. **owned** release with shmhub_synched_close().
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID` (bad dtype, workers, length or options) or any error of shmhub_segment_create().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_synched_create(const char *name, shmhub_dtype dtype, uint32_t workers, uint64_t segment_len, const shmhub_synched_opts *opts, shmhub_synched **out);
+```
+"""
+function shmhub_synched_create(name, dtype, workers, segment_len, opts, out)
+    ccall((:shmhub_synched_create, libshmhub), shmhub_status, (Cstring, shmhub_dtype, UInt32, UInt64, Ptr{shmhub_synched_opts}, Ptr{Ptr{shmhub_synched}}), name, dtype, workers, segment_len, opts, out)
+end
+
+"""
+    shmhub_synched_open(name, opts, out)
+
+Opens an existing synched-memory segment by name.
+
+# Arguments
+* `name`: The segment's name.
+* `opts`: NULL for defaults (flags and profile_rounds are read from the segment).
+* `out` (out): The handle. **owned** release with shmhub_synched_close().
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_WRONG_KIND` for a segment of another kind, `SHMHUB_E_CORRUPT`, or any error of shmhub_segment_open().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_synched_open(const char *name, const shmhub_synched_opts *opts, shmhub_synched **out);
+```
+"""
+function shmhub_synched_open(name, opts, out)
+    ccall((:shmhub_synched_open, libshmhub), shmhub_status, (Cstring, Ptr{shmhub_synched_opts}, Ptr{Ptr{shmhub_synched}}), name, opts, out)
+end
+
+"""
+    shmhub_synched_close(s)
+
+Releases this handle's worker id (if attached) and closes the handle. NULL is ignored. Never unlinks unless the segment options said `SHMHUB_UNLINK_ON_CLOSE`. A handle closed in a forked child only unmaps: the parent's worker id stays claimed.
+
+Since 1.1.
+
+### Prototype
+```c
+void shmhub_synched_close(shmhub_synched *s);
+```
+"""
+function shmhub_synched_close(s)
+    ccall((:shmhub_synched_close, libshmhub), Cvoid, (Ptr{shmhub_synched},), s)
+end
+
+"""
+    shmhub_synched_attach(s, worker)
+
+Claims worker id `worker` for this handle (one id per handle, once).
+
+The claim records this process's owner token (pid + start time). An id whose holder has died may be claimed again.
+
+# Arguments
+* `s`: The handle.
+* `worker`: 0 to shmhub_synched_workers() - 1.
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID` (NULL, or this handle already holds an id), `SHMHUB_E_RANGE` (no such worker), `SHMHUB_E_BUSY` (a live process or another handle holds it), `SHMHUB_E_READ_ONLY`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_synched_attach(shmhub_synched *s, uint32_t worker);
+```
+"""
+function shmhub_synched_attach(s, worker)
+    ccall((:shmhub_synched_attach, libshmhub), shmhub_status, (Ptr{shmhub_synched}, UInt32), s, worker)
+end
+
+"""
+    shmhub_synched_write_and_sync(s, data, nbytes, timeout_ns)
+
+One whole cycle: waits until every worker has finished reading the previous round, copies `data` into this worker's segment, then waits until every worker has written.
+
+Afterwards shmhub_synched_global() holds this round's data of every worker.
+
+# Arguments
+* `s`: An attached handle.
+* `data`: This worker's new segment contents.
+* `nbytes`: Must equal segment_len times the dtype size.
+* `timeout_ns`: For both barriers together (negative: forever; 0: do not wait).
+
+# Returns
+`SHMHUB_OK`; `SHMHUB_E_INVALID` (not attached, or a begin_write is open); `SHMHUB_E_SIZE`; `SHMHUB_E_PEER_DEAD` (a worker died: the run is broken for every worker, reported within the liveness time); `SHMHUB_E_TIMEOUT` (the run is then broken for every worker, who get `SHMHUB_E_TIMEOUT` too); `SHMHUB_E_FINISHED` (a worker called shmhub_synched_finalize()).
+
+!!! note
+    Not thread-safe on one handle (one worker is one thread of control).
+
+Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_synched_write_and_sync(shmhub_synched *s, const void *data, size_t nbytes, int64_t timeout_ns);
+```
+"""
+function shmhub_synched_write_and_sync(s, data, nbytes, timeout_ns)
+    ccall((:shmhub_synched_write_and_sync, libshmhub), shmhub_status, (Ptr{shmhub_synched}, Ptr{Cvoid}, Csize_t, Int64), s, data, nbytes, timeout_ns)
+end
+
+"""
+    shmhub_synched_begin_write(s, local_, timeout_ns)
+
+Zero-copy write, first half: waits until every worker has finished reading the previous round, then gives this worker's segment to write in place. Finish with shmhub_synched_sync().
+
+# Arguments
+* `s`: An attached handle.
+* `local` (out): This worker's segment (segment_len elements). **borrowed** valid until shmhub_synched_sync() or shmhub_synched_close() on `s`.
+* `timeout_ns`: How long to wait for the barrier.
+
+# Returns
+As shmhub_synched_write_and_sync() (but never `SHMHUB_E_SIZE`).
+
+!!! note
+    Not thread-safe on one handle.
+
+Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_synched_begin_write(shmhub_synched *s, void **local, int64_t timeout_ns);
+```
+"""
+function shmhub_synched_begin_write(s, local_, timeout_ns)
+    ccall((:shmhub_synched_begin_write, libshmhub), shmhub_status, (Ptr{shmhub_synched}, Ptr{Ptr{Cvoid}}, Int64), s, local_, timeout_ns)
+end
+
+"""
+    shmhub_synched_sync(s, timeout_ns)
+
+Zero-copy write, second half: waits until every worker has written this round.
+
+# Arguments
+* `s`: A handle with an open shmhub_synched_begin_write().
+* `timeout_ns`: How long to wait.
+
+# Returns
+As shmhub_synched_write_and_sync(); `SHMHUB_E_INVALID` without an open begin_write.
+
+!!! note
+    Not thread-safe on one handle.
+
+Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_synched_sync(shmhub_synched *s, int64_t timeout_ns);
+```
+"""
+function shmhub_synched_sync(s, timeout_ns)
+    ccall((:shmhub_synched_sync, libshmhub), shmhub_status, (Ptr{shmhub_synched}, Int64), s, timeout_ns)
+end
+
+"""
+    shmhub_synched_global(s, data)
+
+All workers' segments, worker-major: workers x segment_len elements, contiguous.
+
+# Arguments
+* `s`: The handle.
+* `data` (out): **borrowed** the contents are this round's only until this worker's next shmhub_synched_write_and_sync() or shmhub_synched_begin_write(); the memory stays mapped until shmhub_synched_close(). Do not write through it.
+
+# Returns
+`SHMHUB_OK` or `SHMHUB_E_INVALID`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_synched_global(const shmhub_synched *s, const void **data);
+```
+"""
+function shmhub_synched_global(s, data)
+    ccall((:shmhub_synched_global, libshmhub), shmhub_status, (Ptr{shmhub_synched}, Ptr{Ptr{Cvoid}}), s, data)
+end
+
+"""
+    shmhub_synched_finalize(s)
+
+Ends the run for every worker: barriers in progress and later ones return `SHMHUB_E_FINISHED`. Any handle may call it; it cannot be undone.
+
+# Returns
+`SHMHUB_OK` or `SHMHUB_E_INVALID` (NULL), `SHMHUB_E_READ_ONLY`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_synched_finalize(shmhub_synched *s);
+```
+"""
+function shmhub_synched_finalize(s)
+    ccall((:shmhub_synched_finalize, libshmhub), shmhub_status, (Ptr{shmhub_synched},), s)
+end
+
+"""
+    shmhub_synched_profile(s, worker, out, max_rounds, rounds)
+
+Reads worker `worker`'s profile: for each recorded round, three `int64_t` nanosecond values (compute: from the previous sync's return to this round's write; wait: time inside both barriers; cycle: from the previous sync's return to this sync's return).
+
+# Arguments
+* `s`: The handle (profile enabled at create with `SHMHUB_SYNCHED_PROFILE`).
+* `worker`: 0 to shmhub_synched_workers() - 1.
+* `out` (out): Room for 3 x `max_rounds` values, round-major; may be NULL when `max_rounds` is 0.
+* `max_rounds`: How many rounds `out` holds.
+* `rounds` (out): Rounds the worker has recorded (at most profile_rounds); the first min(`max_rounds`, *rounds) are copied.
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID` (NULL argument, or profiling is off), `SHMHUB_E_RANGE`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_synched_profile(const shmhub_synched *s, uint32_t worker, int64_t *out, size_t max_rounds, size_t *rounds);
+```
+"""
+function shmhub_synched_profile(s, worker, out, max_rounds, rounds)
+    ccall((:shmhub_synched_profile, libshmhub), shmhub_status, (Ptr{shmhub_synched}, UInt32, Ptr{Int64}, Csize_t, Ptr{Csize_t}), s, worker, out, max_rounds, rounds)
+end
+
+"""
+    shmhub_synched_workers(s)
+
+Number of workers (0 for NULL).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint32_t shmhub_synched_workers(const shmhub_synched *s);
+```
+"""
+function shmhub_synched_workers(s)
+    ccall((:shmhub_synched_workers, libshmhub), UInt32, (Ptr{shmhub_synched},), s)
+end
+
+"""
+    shmhub_synched_segment_len(s)
+
+Elements per worker segment (0 for NULL).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint64_t shmhub_synched_segment_len(const shmhub_synched *s);
+```
+"""
+function shmhub_synched_segment_len(s)
+    ccall((:shmhub_synched_segment_len, libshmhub), UInt64, (Ptr{shmhub_synched},), s)
+end
+
+"""
+    shmhub_synched_dtype(s)
+
+The elements' dtype (`SHMHUB_DTYPE_INVALID` for NULL).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_dtype shmhub_synched_dtype(const shmhub_synched *s);
+```
+"""
+function shmhub_synched_dtype(s)
+    ccall((:shmhub_synched_dtype, libshmhub), shmhub_dtype, (Ptr{shmhub_synched},), s)
+end
+
+"""
+    shmhub_synched_worker(s)
+
+The worker id this handle holds, or -1 when not attached (or NULL).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+int32_t shmhub_synched_worker(const shmhub_synched *s);
+```
+"""
+function shmhub_synched_worker(s)
+    ccall((:shmhub_synched_worker, libshmhub), Int32, (Ptr{shmhub_synched},), s)
+end
+
+"""
+    shmhub_synched_round(s)
+
+Rounds this handle's worker has completed (0 when not attached).
+
+Since 1.1.
+
+### Prototype
+```c
+uint64_t shmhub_synched_round(const shmhub_synched *s);
+```
+"""
+function shmhub_synched_round(s)
+    ccall((:shmhub_synched_round, libshmhub), UInt64, (Ptr{shmhub_synched},), s)
+end
+
+"""
+    shmhub_synched_segment(s)
+
+The underlying segment (name, path, size, creator...). **borrowed** valid until shmhub_synched_close().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+const shmhub_segment *shmhub_synched_segment(const shmhub_synched *s);
+```
+"""
+function shmhub_synched_segment(s)
+    ccall((:shmhub_synched_segment, libshmhub), Ptr{shmhub_segment}, (Ptr{shmhub_synched},), s)
+end
+
+"""
+    shmhub_blas_set_threads(n)
+
+Sets the thread count of every BLAS library loaded in this process, found at run time: OpenBLAS (`openblas_set_num_threads`), MKL (`MKL_Set_Num_Threads`) and BLIS (`bli_thread_set_num_threads`). shmhub itself links no BLAS.
+
+# Arguments
+* `n`: Threads, at least 1.
+
+# Returns
+`SHMHUB_OK` (at least one library was set), `SHMHUB_E_INVALID` (`n` < 1), `SHMHUB_E_NOT_FOUND` (no supported BLAS is loaded in the process).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_blas_set_threads(int32_t n);
+```
+"""
+function shmhub_blas_set_threads(n)
+    ccall((:shmhub_blas_set_threads, libshmhub), shmhub_status, (Int32,), n)
+end
+
+# 93 functions wrapped.
 
 end # module LibShmHub

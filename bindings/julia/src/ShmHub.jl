@@ -23,6 +23,8 @@ const L = LibShmHub
 export Segment, Stream, SegmentArray, FrameInfo, ShmHubError
 export create_segment, open_segment, array, arraynames, unlink
 export create_stream, open_stream, write!, read_latest!, read_next!, c_order
+export SynchedMemory, create_synched, open_synched, attach!, write_and_sync!, finalize_run!, profile
+export blas_set_threads
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -451,6 +453,143 @@ end
 
 """    count(s::Stream) -> Int: number of committed frames (the newest sequence number)."""
 Base.count(s::Stream) = Int(L.shmhub_stream_count(handle(s)))
+
+# ---------------------------------------------------------------------------------------------
+# Synched memory (1.1): per-worker segments, a two-barrier write-then-read cycle across processes
+
+"""
+    SynchedMemory{T}
+
+A synched-memory segment: `workers` segments of `segment_len` elements of `T`, one per worker.
+Each round every worker calls `write_and_sync!` (waits until all have finished reading the
+previous round, copies its data in, waits until all have written), then reads the whole. Worker
+ids are the C ids, 0-based, shared with the other languages. Closed by `close` or its finalizer.
+
+Barrier waits are one blocking `ccall` each (a barrier cannot be retried in slices: a timeout
+ends the run for every worker), so a long wait holds this Julia thread outside a GC safepoint.
+"""
+mutable struct SynchedMemory{T}
+    ptr::Ptr{L.shmhub_synched}
+    name::String
+    workers::Int
+    len::Int
+    function SynchedMemory{T}(ptr::Ptr{L.shmhub_synched}, name::AbstractString) where {T}
+        sm = new{T}(ptr, String(name), Int(L.shmhub_synched_workers(ptr)),
+                    Int(L.shmhub_synched_segment_len(ptr)))
+        finalizer(close, sm)
+        code = L.shmhub_synched_dtype(ptr)
+        if get(DTYPE_TO_JULIA, Int32(code), nothing) !== T
+            close(sm)
+            throw(ArgumentError("synched '$name' has dtype code $code, not $T"))
+        end
+        return sm
+    end
+end
+
+Base.isopen(sm::SynchedMemory) = sm.ptr != C_NULL
+
+function Base.close(sm::SynchedMemory)
+    p = sm.ptr
+    if p != C_NULL
+        sm.ptr = C_NULL
+        L.shmhub_synched_close(p)
+    end
+    return nothing
+end
+
+handle(sm::SynchedMemory) = isopen(sm) ? sm.ptr : closed_error("synched '$(sm.name)'")
+
+Base.eltype(::SynchedMemory{T}) where {T} = T
+Base.show(io::IO, sm::SynchedMemory{T}) where {T} =
+    print(io, "SynchedMemory{", T, "}(\"", sm.name, "\", ", sm.workers, " x ", sm.len,
+          isopen(sm) ? "" : ", closed", ")")
+
+"""
+    create_synched(name, T, workers, segment_len; profile=false, unlink_on_close=false)
+
+Creates a synched-memory segment of `workers` segments of `segment_len` elements of `T`.
+"""
+function create_synched(name::AbstractString, ::Type{T}, workers::Integer, segment_len::Integer;
+                        profile::Bool=false, unlink_on_close::Bool=false) where {T}
+    segref = Ref(segment_opts(unlink_on_close=unlink_on_close))
+    r = Ref{L.shmhub_synched_opts}()
+    check(L.shmhub_synched_opts_init(r, sizeof(L.shmhub_synched_opts)))
+    o = r[]
+    out = Ref{Ptr{L.shmhub_synched}}(C_NULL)
+    GC.@preserve segref begin
+        segptr = Base.unsafe_convert(Ptr{L.shmhub_segment_opts}, segref)
+        flags = profile ? L.SHMHUB_SYNCHED_PROFILE : UInt32(0)
+        opts = Ref(L.shmhub_synched_opts(o.size, o.barrier_mode, o.spin_ns, o.liveness_ns, flags,
+                                         o.profile_rounds, segptr))
+        check(L.shmhub_synched_create(String(name), dtype_code(T), UInt32(workers),
+                                      UInt64(segment_len), opts, out))
+    end
+    return SynchedMemory{T}(out[], name)
+end
+
+"""    open_synched(T, name) -> SynchedMemory{T}: opens an existing synched-memory segment."""
+function open_synched(::Type{T}, name::AbstractString) where {T}
+    out = Ref{Ptr{L.shmhub_synched}}(C_NULL)
+    check(L.shmhub_synched_open(String(name), C_NULL, out))
+    return SynchedMemory{T}(out[], name)
+end
+
+"""    attach!(sm, worker): claims worker id `worker` (0-based) for this process. Returns `sm`."""
+function attach!(sm::SynchedMemory, worker::Integer)
+    check(L.shmhub_synched_attach(handle(sm), UInt32(worker)))
+    return sm
+end
+
+"""
+    write_and_sync!(sm, A; timeout=nothing) -> Matrix{T}
+
+One round: copies `A` (`segment_len` elements) into this worker's segment between the two
+barriers and returns every worker's data as a `segment_len × workers` matrix (column `w + 1` is
+worker `w`), a view of the shared memory valid until this worker's next `write_and_sync!`. Do
+not write to it, and do not use it after `close(sm)`.
+"""
+function write_and_sync!(sm::SynchedMemory{T}, A::Vector{T}; timeout=nothing) where {T}
+    length(A) == sm.len || throw(DimensionMismatch("synched '$(sm.name)': segment holds $(sm.len) elements, got $(length(A))"))
+    p = handle(sm)
+    GC.@preserve A check(L.shmhub_synched_write_and_sync(p, pointer(A), Csize_t(sizeof(A)), timeout_ns(timeout)))
+    data = Ref{Ptr{Cvoid}}(C_NULL)
+    check(L.shmhub_synched_global(p, data))
+    return unsafe_wrap(Array, Ptr{T}(data[]), (sm.len, sm.workers); own=false)
+end
+write_and_sync!(sm::SynchedMemory{T}, A::AbstractVector; timeout=nothing) where {T} =
+    write_and_sync!(sm, Vector{T}(A); timeout=timeout)
+
+"""    finalize_run!(sm): ends the run for every worker (their barriers fail with SHMHUB_E_FINISHED)."""
+finalize_run!(sm::SynchedMemory) = (check(L.shmhub_synched_finalize(handle(sm))); nothing)
+
+"""
+    profile(sm, worker) -> Matrix{Int64}
+
+Worker `worker`'s recorded rounds as a `3 × rounds` matrix of nanoseconds: compute, wait and
+cycle time per round (the segment must have been created with `profile=true`).
+"""
+function profile(sm::SynchedMemory, worker::Integer)
+    p = handle(sm)
+    n = Ref{Csize_t}(0)
+    check(L.shmhub_synched_profile(p, UInt32(worker), Ptr{Int64}(C_NULL), Csize_t(0), n))
+    buf = zeros(Int64, 3, Int(n[]))
+    got = Ref{Csize_t}(0)
+    GC.@preserve buf check(L.shmhub_synched_profile(p, UInt32(worker), pointer(buf), Csize_t(n[]), got))
+    return buf[:, 1:min(Int(got[]), Int(n[]))]
+end
+
+"""
+    blas_set_threads(n) -> Bool
+
+Caps every BLAS library loaded in this process (OpenBLAS, MKL, BLIS) at `n` threads; `false`
+when none is loaded (Julia's own OpenBLAS is normally found).
+"""
+function blas_set_threads(n::Integer)
+    st = L.shmhub_blas_set_threads(Int32(n))
+    st == L.SHMHUB_E_NOT_FOUND && return false
+    check(st)
+    return true
+end
 
 # ---------------------------------------------------------------------------------------------
 

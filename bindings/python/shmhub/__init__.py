@@ -16,6 +16,8 @@ from ._core import (FrameInfo, Segment, SegmentLock, SharedArray, Stream, create
 from ._errors import (BusyError, ClosedError, CorruptError, EmptyError, ExistsError, InvalidError,
                       NotFoundError, PeerDeadError, PermissionDeniedError, ShmHubError,
                       SpaceError, WaitTimeoutError)
+from . import parallel
+from .synched import FinishedError, SynchedMemory
 
 __version__ = _raw.shmhub_version_string()
 
@@ -24,5 +26,5 @@ __all__ = [
     "list", "ClosedError",
     "ShmHubError", "NotFoundError", "ExistsError", "PermissionDeniedError", "WaitTimeoutError",
     "InvalidError", "CorruptError", "PeerDeadError", "EmptyError", "BusyError", "SpaceError",
-    "__version__",
+    "SynchedMemory", "FinishedError", "parallel", "__version__",
 ]

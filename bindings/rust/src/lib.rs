@@ -17,12 +17,14 @@ mod error;
 mod lock;
 mod segment;
 mod stream;
+mod synched;
 
 pub use element::{Bool8, Complex32, Complex64, Dtype, Element, F16};
 pub use error::{Error, ErrorKind, Result};
 pub use lock::SegmentLockGuard;
 pub use segment::{list, list_in, unlink, unlink_in, ArrayInfo, ArraySpec, ArrayView, Kind, Segment, SegmentOptions};
 pub use stream::{FrameInfo, Loan, PeekGuard, Stream, StreamOptions, WaitMode, WriterMode};
+pub use synched::{ReadGuard, RoundProfile, SynchedMemory, SynchedOptions, WriteGuard};
 
 use std::ffi::{c_char, CStr, CString};
 use std::sync::OnceLock;
@@ -52,6 +54,13 @@ pub fn check_version() -> Result<()> {
             Error::check(st)
         })
         .clone()
+}
+
+/// Sets the thread count of every BLAS library loaded in this process (OpenBLAS, MKL, BLIS,
+/// found at run time); `NotFound` when none is loaded (`shmhub_blas_set_threads`, since 1.1).
+pub fn blas_set_threads(n: i32) -> Result<()> {
+    // SAFETY: plain integer argument; @threadsafe.
+    Error::check(unsafe { sys::shmhub_blas_set_threads(n) })
 }
 
 /// Copies a C string into a `String` (lossy UTF-8); NULL gives "".

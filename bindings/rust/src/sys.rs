@@ -38,6 +38,7 @@ pub const SHMHUB_E_IO: shmhub_status = -15;
 pub const SHMHUB_E_BUSY: shmhub_status = -16;
 pub const SHMHUB_E_EMPTY: shmhub_status = -17;
 pub const SHMHUB_E_OVERWRITTEN: shmhub_status = -18;
+pub const SHMHUB_E_FINISHED: shmhub_status = -19;
 
 // ---- Dtypes ---------------------------------------------------------------------------------
 pub type shmhub_dtype = i32;
@@ -155,6 +156,28 @@ pub struct shmhub_frame_info {
     pub seq: u64,
     pub timestamp_ns: i64,
     pub missed: u64,
+}
+
+// ---- Synched memory (1.1) ---------------------------------------------------------------------
+/// Opaque (`typedef struct shmhub_synched shmhub_synched;`).
+#[repr(C)]
+pub struct shmhub_synched {
+    _data: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+pub const SHMHUB_SYNCHED_PROFILE: u32 = 0x1;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct shmhub_synched_opts {
+    pub size: u32,
+    pub barrier_mode: u32,
+    pub spin_ns: i64,
+    pub liveness_ns: i64,
+    pub flags: u32,
+    pub profile_rounds: u32,
+    pub segment: *const shmhub_segment_opts,
 }
 
 extern "C" {
@@ -295,4 +318,48 @@ extern "C" {
     pub fn shmhub_stream_writer_pid(stream: *const shmhub_stream) -> i64;
     pub fn shmhub_stream_recoveries(stream: *const shmhub_stream) -> u64;
     pub fn shmhub_stream_segment(stream: *const shmhub_stream) -> *const shmhub_segment;
+
+    // Synched memory (1.1)
+    pub fn shmhub_synched_opts_init(opts: *mut shmhub_synched_opts, size: usize) -> shmhub_status;
+    pub fn shmhub_synched_create(
+        name: *const c_char,
+        dtype: shmhub_dtype,
+        workers: u32,
+        segment_len: u64,
+        opts: *const shmhub_synched_opts,
+        out: *mut *mut shmhub_synched,
+    ) -> shmhub_status;
+    pub fn shmhub_synched_open(
+        name: *const c_char,
+        opts: *const shmhub_synched_opts,
+        out: *mut *mut shmhub_synched,
+    ) -> shmhub_status;
+    pub fn shmhub_synched_close(s: *mut shmhub_synched);
+    pub fn shmhub_synched_attach(s: *mut shmhub_synched, worker: u32) -> shmhub_status;
+    pub fn shmhub_synched_write_and_sync(
+        s: *mut shmhub_synched,
+        data: *const c_void,
+        nbytes: usize,
+        timeout_ns: i64,
+    ) -> shmhub_status;
+    pub fn shmhub_synched_begin_write(s: *mut shmhub_synched, local: *mut *mut c_void, timeout_ns: i64) -> shmhub_status;
+    pub fn shmhub_synched_sync(s: *mut shmhub_synched, timeout_ns: i64) -> shmhub_status;
+    pub fn shmhub_synched_global(s: *const shmhub_synched, data: *mut *const c_void) -> shmhub_status;
+    pub fn shmhub_synched_finalize(s: *mut shmhub_synched) -> shmhub_status;
+    pub fn shmhub_synched_profile(
+        s: *const shmhub_synched,
+        worker: u32,
+        out: *mut i64,
+        max_rounds: usize,
+        rounds: *mut usize,
+    ) -> shmhub_status;
+    pub fn shmhub_synched_workers(s: *const shmhub_synched) -> u32;
+    pub fn shmhub_synched_segment_len(s: *const shmhub_synched) -> u64;
+    pub fn shmhub_synched_dtype(s: *const shmhub_synched) -> shmhub_dtype;
+    pub fn shmhub_synched_worker(s: *const shmhub_synched) -> i32;
+    pub fn shmhub_synched_round(s: *const shmhub_synched) -> u64;
+    pub fn shmhub_synched_segment(s: *const shmhub_synched) -> *const shmhub_segment;
+
+    // BLAS threads (1.1)
+    pub fn shmhub_blas_set_threads(n: i32) -> shmhub_status;
 }

@@ -181,7 +181,7 @@ fn rust_functions(src: &str) -> BTreeMap<String, Sig> {
 fn functions_match_header() {
     let h = header_functions(&strip_comments(&read("abi/shmhub.h")));
     let r = rust_functions(&strip_comments(&read("bindings/rust/src/sys.rs")));
-    assert_eq!(h.len(), 75, "the header should declare 75 functions (update this test if it grew)");
+    assert_eq!(h.len(), 93, "the header should declare 93 functions (update this test if it grew)");
     let hn: Vec<_> = h.keys().collect();
     let rn: Vec<_> = r.keys().collect();
     assert_eq!(hn, rn, "function names differ between abi/shmhub.h and sys.rs");
@@ -273,7 +273,8 @@ fn constants_match_header() {
         ("SHMHUB_E_READ_ONLY", SHMHUB_E_READ_ONLY as i64), ("SHMHUB_E_SIZE", SHMHUB_E_SIZE as i64),
         ("SHMHUB_E_RANGE", SHMHUB_E_RANGE as i64), ("SHMHUB_E_IO", SHMHUB_E_IO as i64),
         ("SHMHUB_E_BUSY", SHMHUB_E_BUSY as i64), ("SHMHUB_E_EMPTY", SHMHUB_E_EMPTY as i64),
-        ("SHMHUB_E_OVERWRITTEN", SHMHUB_E_OVERWRITTEN as i64),
+        ("SHMHUB_E_OVERWRITTEN", SHMHUB_E_OVERWRITTEN as i64), ("SHMHUB_E_FINISHED", SHMHUB_E_FINISHED as i64),
+        ("SHMHUB_SYNCHED_PROFILE", SHMHUB_SYNCHED_PROFILE as i64),
         ("SHMHUB_DTYPE_INVALID", SHMHUB_DTYPE_INVALID as i64), ("SHMHUB_DTYPE_BOOL", SHMHUB_DTYPE_BOOL as i64),
         ("SHMHUB_DTYPE_INT8", SHMHUB_DTYPE_INT8 as i64), ("SHMHUB_DTYPE_INT16", SHMHUB_DTYPE_INT16 as i64),
         ("SHMHUB_DTYPE_INT32", SHMHUB_DTYPE_INT32 as i64), ("SHMHUB_DTYPE_INT64", SHMHUB_DTYPE_INT64 as i64),
@@ -330,6 +331,7 @@ fn struct_layouts_match_c() {
         ("shmhub_segment_opts", &["size", "mode", "dir", "flags", "reserved", "open_timeout_ns"]),
         ("shmhub_stream_opts", &["size", "slots", "writer_mode", "wait_mode", "spin_ns", "flags", "reserved", "lock_timeout_ns", "segment"]),
         ("shmhub_frame_info", &["size", "reserved", "seq", "timestamp_ns", "missed"]),
+        ("shmhub_synched_opts", &["size", "barrier_mode", "spin_ns", "liveness_ns", "flags", "profile_rounds", "segment"]),
     ];
     for (s, fs) in fields {
         src += &format!("printf(\"{s} sizeof %zu\\n\", sizeof({s}));\n");
@@ -357,6 +359,7 @@ fn struct_layouts_match_c() {
     want.extend(rust_fields!(shmhub_segment_opts: size, mode, dir, flags, reserved, open_timeout_ns));
     want.extend(rust_fields!(shmhub_stream_opts: size, slots, writer_mode, wait_mode, spin_ns, flags, reserved, lock_timeout_ns, segment));
     want.extend(rust_fields!(shmhub_frame_info: size, reserved, seq, timestamp_ns, missed));
+    want.extend(rust_fields!(shmhub_synched_opts: size, barrier_mode, spin_ns, liveness_ns, flags, profile_rounds, segment));
     let got: Vec<(String, String)> = out
         .lines()
         .map(|l| {
@@ -389,6 +392,15 @@ fn option_defaults_match_c_init() {
     assert_eq!(t.flags, 0);
     assert_eq!(t.lock_timeout_ns as u128, d.lock_timeout.unwrap().as_nanos());
     assert!(t.segment.is_null());
+    let mut y: shmhub_synched_opts = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { shmhub_synched_opts_init(&mut y, std::mem::size_of_val(&y)) }, 0);
+    let d = shmhub::SynchedOptions::default();
+    assert_eq!(y.barrier_mode, SHMHUB_WAIT_FUTEX);
+    assert_eq!(y.spin_ns as u128, d.spin.as_nanos());
+    assert_eq!(y.liveness_ns as u128, d.liveness.as_nanos());
+    assert_eq!(y.flags, 0);
+    assert_eq!(y.profile_rounds, d.profile_rounds);
+    assert!(y.segment.is_null());
 }
 
 #[test]
