@@ -616,6 +616,9 @@ static int cmd_send(int argc, char **argv)
     zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock, ZMQ_XPUB_NODROP, &one, sizeof one); /* EAGAIN at the HWM, so drops are counted */
     zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    /* Queue only on a live connection: the pipe ends with the connection, so a receiver's exit is
+     * seen (its unsubscription) and nothing stale waits for the next receiver. */
+    zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one);
     if (o.curve && set_curve_client(sock, &o) != 0)
         goto out;
     if (zmq_connect(sock, o.to) != 0) {

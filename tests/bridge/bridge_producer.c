@@ -4,7 +4,8 @@
  *
  * Creates (or opens, if it exists with that frame size) stream NAME (dtype uint8, shape {FRAME_BYTES}, SLOTS ring slots, default 64; in
  * SHMHUB_DIR when set) and writes frames k = 1..COUNT, sleeping INTERVAL_US microseconds between
- * them (0: flat out). COUNT 0 writes until SIGTERM/SIGINT. Frame k holds, at byte j:
+ * them (0: flat out); into an existing stream holding n frames, it writes k = n+1 .. n+COUNT.
+ * COUNT 0 writes until SIGTERM/SIGINT. Frame k holds, at byte j:
  *   j < 8:  byte j of k as a little-endian uint64 (when FRAME_BYTES >= 8)
  *   j >= 8: (k * 131 + j * 7 + (j >> 8)) & 0xff
  * so a consumer checks every byte from the frame alone. Prints "wrote N" at exit; never unlinks.
@@ -128,9 +129,11 @@ int main(int argc, char **argv)
     }
     signal(SIGTERM, on_sig);
     signal(SIGINT, on_sig);
-    uint64_t k = 0;
+    uint64_t k = shmhub_stream_count(s); /* an existing stream continues its numbering */
+    count += k;
     int rc = 0;
-    while (!stop && (count == 0 || k < count)) {
+    int forever = count == k;
+    while (!stop && (forever || k < count)) {
         void *frame;
         if (shmhub_stream_loan(s, &frame) != SHMHUB_OK) {
             fprintf(stderr, "bridge_producer: %s\n", shmhub_last_error());
