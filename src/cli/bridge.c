@@ -29,7 +29,8 @@
 #include <unistd.h>
 
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
-#define ZERO_COPY_MIN 8192u     /* frames at least this big go to libzmq without a second copy */
+#define ZERO_COPY_MIN 8192u     /* frames this big: two parts, handed to libzmq without a copy;
+                                   smaller: one part (header then frame), copied by libzmq */
 #define MAX_STREAMS_DEFAULT 64u
 #define MAX_ALLOW 64
 #define REJECT_LOG_FULL 20u     /* rejections logged one by one; then one line per 1000 */
@@ -375,11 +376,12 @@ typedef struct tx_stream {
     size_t nbytes;
     unsigned char hdr[BRIDGE_HEADER_MAX];
     size_t hlen;
+    size_t off;              /* where a frame starts in a pool buffer: hlen for one-part messages */
     txpool pool;
     txbuf *pending;          /* a frame read but not yet accepted by the socket */
     uint64_t pending_seq;
     int64_t pending_ts;
-    uint64_t sent, dropped, missed_local, no_receiver, last_sent_seq;
+    uint64_t sent, dropped, missed_local, no_receiver, last_sent_seq, busy;
 } tx_stream;
 
 typedef struct tx_opts {
@@ -392,11 +394,23 @@ typedef struct tx_opts {
 /* Sends t's pending frame without blocking: 0 sent, 1 the queue is full (EAGAIN), -1 error. */
 static int tx_try_send(void *sock, tx_stream *t)
 {
+    if (t->nbytes < ZERO_COPY_MIN) { /* one part: header then frame, both in the pending buffer */
+        unsigned char *buf = t->pending->data;
+        memcpy(buf, t->hdr, t->hlen);
+        bridge_set_frame(buf, t->pending_seq, t->pending_ts);
+        if (zmq_send(sock, buf, t->hlen + t->nbytes, ZMQ_DONTWAIT) < 0)
+            return zmq_errno() == EAGAIN ? 1 : -1;
+        pool_put(t->pending);
+        t->pending = NULL;
+        t->sent++;
+        t->last_sent_seq = t->pending_seq;
+        return 0;
+    }
     bridge_set_frame(t->hdr, t->pending_seq, t->pending_ts);
     if (zmq_send(sock, t->hdr, t->hlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return zmq_errno() == EAGAIN ? 1 : -1;
     int rc;
-    if (t->nbytes >= ZERO_COPY_MIN) {
+    {
         zmq_msg_t msg;
         /* libzmq owns the buffer until pool_release_cb; the ring slot itself is never handed out
          * (the producer may overwrite it while the I/O thread still sends). */
@@ -406,11 +420,6 @@ static int tx_try_send(void *sock, tx_stream *t)
             zmq_msg_close(&msg);
             return -1;
         }
-    } else {
-        rc = zmq_send(sock, t->pending->data, t->nbytes, 0);
-        if (rc < 0)
-            return -1;
-        pool_put(t->pending);
     }
     t->pending = NULL;
     t->sent++;
@@ -432,9 +441,10 @@ static void tx_write_stats(const tx_opts *o, tx_stream *ts, int n, int subscribe
     for (int i = 0; i < n; i++) {
         tx_stream *t = &ts[i];
         fprintf(f, "%s\"%s\": {\"sent\": %" PRIu64 ", \"dropped\": %" PRIu64 ", \"missed_local\": %" PRIu64
-                   ", \"no_receiver\": %" PRIu64 ", \"last_seq\": %" PRIu64 ", \"frame_bytes\": %zu}",
+                   ", \"no_receiver\": %" PRIu64 ", \"last_seq\": %" PRIu64 ", \"lapped\": %" PRIu64
+                   ", \"frame_bytes\": %zu}",
                 i ? ", " : "", t->name, t->sent, t->dropped, t->missed_local, t->no_receiver,
-                t->last_sent_seq, t->nbytes);
+                t->last_sent_seq, t->busy, t->nbytes);
         sent += t->sent;
         dropped += t->dropped;
         missed += t->missed_local;
@@ -490,7 +500,8 @@ static int tx_open_streams(const tx_opts *o, tx_stream *ts, int n)
         if (have > 0)
             shmhub_stream_seek(t->s, have - 1);
         pthread_mutex_init(&t->pool.mu, NULL);
-        t->pool.nbytes = t->nbytes;
+        t->off = t->nbytes < ZERO_COPY_MIN ? t->hlen : 0;
+        t->pool.nbytes = t->off + t->nbytes;
     }
     return 0;
 }
@@ -504,11 +515,21 @@ static int tx_read_next(tx_stream *t)
         return -1;
     }
     shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
-    shmhub_status st = shmhub_stream_read_next(t->s, b->data, t->nbytes, 0, &info);
+    shmhub_status st = shmhub_stream_read_next(t->s, b->data + t->off, t->nbytes, 0, &info);
     if (st != SHMHUB_OK) {
         pool_put(b);
         if (st == SHMHUB_E_TIMEOUT)
             return 0;
+        if (st == SHMHUB_E_BUSY) { /* the producer lapped us repeatedly: jump to its newest frame */
+            t->busy++;
+            uint64_t newest = shmhub_stream_count(t->s);
+            if (newest > 1) {
+                uint64_t cur = shmhub_stream_cursor(t->s);
+                t->missed_local += newest - 1 > cur ? newest - 1 - cur : 0;
+                shmhub_stream_seek(t->s, newest - 1);
+            }
+            return 0;
+        }
         logf_("send", "stream '%s': %s", t->name, shmhub_last_error());
         return -1;
     }
@@ -529,9 +550,15 @@ static int tx_refresh_latest(tx_stream *t)
     if (!b)
         return -1;
     shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
-    shmhub_status st = shmhub_stream_read_latest(t->s, b->data, t->nbytes, &info);
+    shmhub_status st = shmhub_stream_read_latest(t->s, b->data + t->off, t->nbytes, &info);
     if (st != SHMHUB_OK || info.seq <= t->pending_seq) {
         pool_put(b);
+        if (st == SHMHUB_E_BUSY) { /* lapped: keep the pending frame, try again next time */
+            t->busy++;
+            return 0;
+        }
+        if (st != SHMHUB_OK)
+            logf_("send", "stream '%s': %s", t->name, shmhub_last_error());
         return st == SHMHUB_OK ? 0 : -1;
     }
     t->dropped += info.seq - t->pending_seq;
@@ -628,15 +655,20 @@ static int cmd_send(int argc, char **argv)
     }
     int subscribed = 0;
     uint64_t total = 0;
-    int64_t start = now_ns(), next_stats = start;
+    int64_t start = now_ns(), next_stats = start, next_sub_check = start;
     int64_t end = o.duration > 0 ? start + (int64_t)(o.duration * 1e9) : INT64_MAX;
     rc = EXIT_OK;
     while (!g_stop && (o.count == 0 || total < o.count) && now_ns() < end) {
         /* Subscriptions: the receiver's subscribe ("\x01") and, when its connection ends, unsubscribe. */
-        unsigned char sub[256];
-        int sn;
-        while ((sn = zmq_recv(sock, sub, sizeof sub, ZMQ_DONTWAIT)) > 0)
-            subscribed = sub[0] == 1;
+        /* (Checked once a millisecond: an empty non-blocking receive costs libzmq a poll(2).) */
+        int64_t t_now = now_ns();
+        if (t_now >= next_sub_check) {
+            unsigned char sub[256];
+            int sn;
+            while ((sn = zmq_recv(sock, sub, sizeof sub, ZMQ_DONTWAIT)) > 0)
+                subscribed = sub[0] == 1;
+            next_sub_check = t_now + 1000000;
+        }
         int progressed = 0, blocked = 0;
         for (int i = 0; i < n && rc == EXIT_OK; i++) {
             tx_stream *t = &ts[i];
@@ -859,55 +891,19 @@ static int rcvmore(void *sock)
     return more;
 }
 
-/* Receives one message (header + payload) and publishes it: 1 published, 0 rejected, -1 error. */
-static int rx_one(void *sock, rx_state *r, const rx_opts *o)
+/* Receives one message (header + payload) without waiting and publishes it: 1 published,
+ * 0 rejected, -2 nothing queued, -1 error. */
+/* Copies the frame once, from libzmq's message into a loaned ring slot, and counts gaps. */
+static int rx_publish(rx_state *r, rx_stream *x, const bridge_header *hp, const void *payload)
 {
-    unsigned char hdr[BRIDGE_HEADER_MAX + 1];
-    int hn = zmq_recv(sock, hdr, sizeof hdr, 0);
-    if (hn < 0)
-        return zmq_errno() == EAGAIN || zmq_errno() == EINTR ? 0 : -1;
-    if (!rcvmore(sock)) {
-        rx_reject(r, "a single-part message of %d bytes (expected header + frame)", hn);
-        return 0;
-    }
-    bridge_header h;
-    char why[256];
-    size_t hlen = (size_t)hn > sizeof hdr ? sizeof hdr : (size_t)hn;
-    if ((size_t)hn > sizeof hdr - 1 ||
-        bridge_decode(hdr, hlen, BRIDGE_PAYLOAD_UNKNOWN, o->max_frame, &h, why, sizeof why) != 0) {
-        if ((size_t)hn > sizeof hdr - 1)
-            snprintf(why, sizeof why, "header part of %d bytes > %u", hn, BRIDGE_HEADER_MAX);
-        drain_parts(sock);
-        rx_reject(r, "%s", why);
-        return 0;
-    }
-    rx_stream *x = rx_stream_for(r, o, &h);
-    if (!x) {
-        drain_parts(sock);
-        return 0;
-    }
-    /* The frame is copied once, from libzmq's message into the loaned ring slot. */
-    zmq_msg_t m;
-    zmq_msg_init(&m);
-    int pn = zmq_msg_recv(&m, sock, 0);
-    int extra = rcvmore(sock);
-    if (pn < 0 || (size_t)pn != h.nbytes || extra) {
-        zmq_msg_close(&m);
-        drain_parts(sock);
-        x->rejected++;
-        rx_reject(r, "stream '%s': payload of %d bytes%s, header says %" PRIu64, x->name, pn,
-                  extra ? " followed by more parts" : "", h.nbytes);
-        return 0;
-    }
+    bridge_header h = *hp;
     void *slot = NULL;
     shmhub_status st = shmhub_stream_loan(x->s, &slot);
     if (st != SHMHUB_OK) {
-        zmq_msg_close(&m);
         logf_("recv", "stream '%s': %s", x->name, shmhub_last_error());
         return -1;
     }
-    memcpy(slot, zmq_msg_data(&m), h.nbytes);
-    zmq_msg_close(&m);
+    memcpy(slot, payload, h.nbytes);
     st = shmhub_stream_commit(x->s);
     if (st != SHMHUB_OK) {
         logf_("recv", "stream '%s': %s", x->name, shmhub_last_error());
@@ -929,6 +925,55 @@ static int rx_one(void *sock, rx_state *r, const rx_opts *o)
     x->frames++;
     r->frames++;
     return 1;
+}
+
+static int rx_one(void *sock, rx_state *r, const rx_opts *o)
+{
+    zmq_msg_t m1, m2;
+    zmq_msg_init(&m1);
+    zmq_msg_init(&m2);
+    int rc = 0;
+    if (zmq_msg_recv(&m1, sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&m1);
+        return zmq_errno() == EAGAIN || zmq_errno() == EINTR ? -2 : -1;
+    }
+    const unsigned char *p1 = zmq_msg_data(&m1), *payload;
+    size_t n1 = zmq_msg_size(&m1), hlen, plen;
+    if (rcvmore(sock)) { /* two parts: header, frame */
+        if (zmq_msg_recv(&m2, sock, 0) < 0)
+            goto out;
+        hlen = n1;
+        payload = zmq_msg_data(&m2);
+        plen = zmq_msg_size(&m2);
+    } else { /* one part: header then frame (small frames); the header says its own length */
+        hlen = n1 >= 8 ? (size_t)(p1[6] | (p1[7] << 8)) : n1;
+        if (hlen > n1 || hlen < BRIDGE_FIXED_LEN)
+            hlen = n1 < BRIDGE_FIXED_LEN ? n1 : BRIDGE_FIXED_LEN; /* the decoder says what is wrong */
+        payload = p1 + hlen;
+        plen = n1 - hlen;
+    }
+    int extra = rcvmore(sock);
+    bridge_header h;
+    char why[256];
+    if (bridge_decode(p1, hlen, BRIDGE_PAYLOAD_UNKNOWN, o->max_frame, &h, why, sizeof why) != 0) {
+        rx_reject(r, "%s", why);
+        goto out;
+    }
+    rx_stream *x = rx_stream_for(r, o, &h);
+    if (!x)
+        goto out;
+    if (plen != h.nbytes || extra) {
+        x->rejected++;
+        rx_reject(r, "stream '%s': payload of %zu bytes%s, header says %" PRIu64, x->name, plen,
+                  extra ? " followed by more parts" : "", h.nbytes);
+        goto out;
+    }
+    rc = rx_publish(r, x, &h, payload);
+out:
+    drain_parts(sock);
+    zmq_msg_close(&m1);
+    zmq_msg_close(&m2);
+    return rc;
 }
 
 static void rx_write_stats(const rx_opts *o, const rx_state *r, const zap_state *z, const char *path)
@@ -1062,14 +1107,12 @@ static int cmd_recv(int argc, char **argv)
         zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
         int p = zmq_poll(&it, 1, 100);
         if (p > 0) {
-            /* Up to 64 messages per wake-up, then the stop conditions and stats again. */
-            for (int k = 0; k < 64 && (o.count == 0 || r.frames < o.count); k++) {
-                int ev = 0;
-                size_t el = sizeof ev;
-                zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &el);
-                if (!(ev & ZMQ_POLLIN))
-                    break;
-                if (rx_one(sock, &r, &o) < 0) {
+            /* Up to 256 messages per wake-up, then the stop conditions and stats again. */
+            for (int k = 0; k < 256 && (o.count == 0 || r.frames < o.count); k++) {
+                int got = rx_one(sock, &r, &o);
+                if (got == -2)
+                    break; /* nothing more queued */
+                if (got < 0) {
                     rc = EXIT_ERR;
                     g_stop = 1;
                     break;

@@ -8,7 +8,10 @@
  * COUNT 0 writes until SIGTERM/SIGINT. Frame k holds, at byte j:
  *   j < 8:  byte j of k as a little-endian uint64 (when FRAME_BYTES >= 8)
  *   j >= 8: (k * 131 + j * 7 + (j >> 8)) & 0xff
- * so a consumer checks every byte from the frame alone. Prints "wrote N" at exit; never unlinks.
+ * so a consumer checks every byte from the frame alone. With BRIDGE_PRODUCER_FAST=1 in the
+ * environment (the benchmark) each frame is one memcpy of a fixed buffer plus k in its first 8
+ * bytes (what a real producer costs, without the per-byte formula), and BRIDGE_PRODUCER_RATE=R
+ * paces it to R frames per second (on an absolute schedule). Prints "wrote N" at exit; never unlinks.
  *
  *   bridge_producer check NAME FRAME_BYTES LAST TIMEOUT_MS
  *
@@ -133,6 +136,16 @@ int main(int argc, char **argv)
     count += k;
     int rc = 0;
     int forever = count == k;
+    const char *fast_env = getenv("BRIDGE_PRODUCER_FAST");
+    int fast = fast_env && strcmp(fast_env, "1") == 0 && shape[0] >= 8;
+    unsigned char *tmpl = fast ? malloc((size_t)shape[0]) : NULL;
+    const char *rate_env = getenv("BRIDGE_PRODUCER_RATE");
+    double rate = rate_env ? strtod(rate_env, NULL) : 0.0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t k0 = k;
+    if (tmpl)
+        fill(tmpl, (size_t)shape[0], 0);
     while (!stop && (forever || k < count)) {
         void *frame;
         if (shmhub_stream_loan(s, &frame) != SHMHUB_OK) {
@@ -140,13 +153,30 @@ int main(int argc, char **argv)
             rc = 1;
             break;
         }
-        fill(frame, (size_t)shape[0], ++k);
+        ++k;
+        if (tmpl) {
+            memcpy(frame, tmpl, (size_t)shape[0]);
+            memcpy(frame, &k, 8); /* little-endian hosts only: the benchmark's stamp */
+        }
+        else
+            fill(frame, (size_t)shape[0], k);
         shmhub_stream_commit(s);
-        if (interval_us > 0) {
+        if (rate > 0) {
+            double due = (double)(k - k0) / rate, now;
+            struct timespec t;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            now = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) * 1e-9;
+            if (due - now > 200e-6) {
+                double w = due - now;
+                struct timespec d = {(time_t)w, (long)((w - (double)(time_t)w) * 1e9)};
+                nanosleep(&d, NULL);
+            }
+        } else if (interval_us > 0) {
             struct timespec d = {interval_us / 1000000, (interval_us % 1000000) * 1000};
             nanosleep(&d, NULL);
         }
     }
+    free(tmpl);
     printf("wrote %llu\n", (unsigned long long)k);
     shmhub_stream_close(s);
     return rc;

@@ -72,7 +72,7 @@ SHMHUB_DIR=$B "$SH" bridge recv --bind "$EP2" --count 4 --duration 60 --stats "$
 "$BAD" "$EP2" hostile || fail "bridge_badpeer failed"
 wait "$RXB" || fail "the receiver exited with an error after hostile packets"
 check "$WORK/bad.json" 'd["frames"] == 4 and d["streams"]["hostile"]["missed"] == 6 and d["rejected"] == 7' "hostile packets"
-for why in "single-part message" "bad magic" "header of 50 bytes" "payload of 15 bytes" "followed by more parts" "changed dtype or shape" "invalid stream name"; do
+for why in "header of 5 bytes" "bad magic" "header of 50 bytes" "payload of 15 bytes" "followed by more parts" "changed dtype or shape" "invalid stream name"; do
     grep -q "rejected a packet: .*$why" "$WORK/bad.err" || fail "no log line for '$why': $(cat "$WORK/bad.err")"
 done
 pass "hostile packets: 7 rejected with a log line each, 4 frames published, 6 missed"
