@@ -1078,7 +1078,7 @@ static int cmd_recv(int argc, char **argv)
     }
     sock = zmq_socket(ctx, ZMQ_SUB);
     int hwm = (int)o.hwm, zero = 0;
-    int64_t maxmsg = (int64_t)o.max_frame;
+    int64_t maxmsg = (int64_t)(o.max_frame + BRIDGE_HEADER_MAX); /* a one-part message holds both */
     zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg); /* bigger parts drop the connection */
     zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
