@@ -9,7 +9,8 @@ FUZZ_SECONDS ?= 20
 DEMO_NAME  ?= demo-$(shell date +%s)-$$$$
 DEMO_SECONDS ?= 10
 
-APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 python3-venv strace swig libopenblas-dev
+APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 python3-venv strace swig \
+                pkg-config libzmq3-dev iproute2 libopenblas-dev
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -25,6 +26,8 @@ deps:
 	for t in cmake cc clang doxygen abidw abidiff python3 strace swig; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing="$$missing libclang-rt"; \
 	[ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || missing="$$missing libopenblas-dev"; \
+	pkg-config --exists libzmq 2>/dev/null || missing="$$missing libzmq3-dev"; \
+	command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || missing="$$missing iproute2"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing (missing:$$missing)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
@@ -131,6 +134,11 @@ $(addprefix example-,$(COMPUTE_EXAMPLES)): example-%: build venv
 bench-compute: build venv
 	$(VENV)/bin/pip install -q ./bindings/python
 	$(PY) bench/compute_bench.py --c-bench $(BUILD)/compute_bench
+# shmhub bridge over a veth pair between two network namespaces vs a plain pyzmq PUB/SUB loop
+# (64 B / 40 KB / 4 MB frames; root needed for the namespaces); writes bench/results/bridge.md.
+.PHONY: bench-bridge
+bench-bridge: build venv
+	$(PY) bench/bridge_bench.py --build $(BUILD)
 
 # Regenerates the checked-in ABI baseline and symbol list after an intended, compatible change.
 abi-baseline: build

@@ -16,6 +16,9 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef SHMHUB_HAVE_BRIDGE
+#include "bridge.h" /* shmhub bridge: streams to other hosts over ZeroMQ (built with libzmq) */
+#endif
 
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 
@@ -36,6 +39,7 @@ static const char USAGE_MAIN[] =
     "  info NAME                                 show everything about one segment\n"
     "  watch NAME...                             show streams' rates as they run\n"
     "  unlink NAME...                            remove segments\n"
+    "  bridge send|recv|keygen ...               move streams between hosts (ZeroMQ builds)\n"
     "  help [COMMAND]                            show this help, or a command's\n"
     "\n"
     "options:\n"
@@ -1419,6 +1423,9 @@ static const command COMMANDS[] = {
     {"watch", cmd_watch, USAGE_WATCH, "shmhub watch"},
     {"unlink", cmd_unlink, USAGE_UNLINK, "shmhub unlink"},
     {"purge", cmd_purge, USAGE_PURGE, "shmhub purge"},
+#ifdef SHMHUB_HAVE_BRIDGE
+    {"bridge", bridge_main, BRIDGE_USAGE, "shmhub bridge"},
+#endif
 };
 
 static const command *find_command(const char *name)
