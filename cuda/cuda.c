@@ -22,7 +22,9 @@ SHMHUB_API int32_t shmhub_cuda_device_count(void) {
     int n = 0;
     cudaError_t err = cudaGetDeviceCount(&n);
     if (err != cudaSuccess) {
-        shmhub__cuda_fail(err, "cudaGetDeviceCount", "-");
+        (void)cudaGetLastError();
+        shmhub__fail(SHMHUB_E_IO, "shmhub_cuda: cudaGetDeviceCount failed: %s (%s)",
+                     cudaGetErrorName(err), cudaGetErrorString(err));
         return 0;
     }
     return n;

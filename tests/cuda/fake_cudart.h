@@ -33,6 +33,8 @@ typedef struct fake_cuda_op {
     void *stream;
 } fake_cuda_op;
 int fake_cuda_log(const fake_cuda_op **ops); /* returns the count */
+/* Frees what a dead process allocated (the driver does this at exit; _exit skips the double). */
+void fake_cuda_reap(int pid);
 /* Flags of the last cudaHostRegister call. */
 unsigned int fake_cuda_last_register_flags(void);
 

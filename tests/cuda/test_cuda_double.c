@@ -247,6 +247,7 @@ static void test_lifetime(void) {
         _exit(0);
     }
     CHECK(wait_child(pid) == 0);
+    fake_cuda_reap(pid);
     shmhub_gpu_stream *r = NULL;
     CHECK_ST_NAMED(open_gpu("g4", &r), SHMHUB_E_PEER_DEAD, "g4");
     CHECK(r == NULL);

@@ -132,6 +132,13 @@ class SharedArray(np.ndarray):
                 meta = None  # new memory (a ufunc result...), not a view of the mapping
         self._shm = meta
 
+    def __dlpack__(self, **kwargs: Any) -> Any:  # kDLCPU export, zero-copy (shmhub/_dlpack.py)
+        from ._dlpack import cpu_dlpack
+        return cpu_dlpack(self, **kwargs)
+
+    def __dlpack_device__(self) -> Tuple[int, int]:
+        return (1, 0)
+
     def __reduce__(self):
         meta = getattr(self, "_shm", None)
         if meta is None:
