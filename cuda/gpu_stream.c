@@ -295,9 +295,10 @@ static shmhub_status check_ext(const shmhub_segment *seg, const shmhub__gpu_ext 
         nbytes == 0 || nbytes != x->frame_nbytes)
         return shmhub__fail(SHMHUB_E_CORRUPT, "gpu stream '%s': dtype %u and shape disagree with "
                             "frame size %llu", name, x->dtype, (unsigned long long)x->frame_nbytes);
+    size_t bad_at = 0;
     if (x->mirror[sizeof x->mirror - 1] != '\0' ||
         ((x->flags & SHMHUB_GPU_MIRROR) &&
-         shmhub__name_check(x->mirror, SHMHUB_MAX_NAME, NULL) != 0))
+         shmhub__name_check(x->mirror, SHMHUB_MAX_NAME, &bad_at) != 0))
         return shmhub__fail(SHMHUB_E_CORRUPT, "gpu stream '%s': bad mirror name", name);
     for (uint32_t i = 0; i < x->slots; i++) {
         if (slots[i].handle_type != SHMHUB_GPU_HANDLE_CUDA_IPC)

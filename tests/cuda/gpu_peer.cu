@@ -95,9 +95,12 @@ int main(int argc, char **argv) {
             return fail("write_device", st);
         cudaDeviceSynchronize();
         printf("written\n");
+        // Spin (no sleep: a reader may import, read and close within a timer tick), and remember
+        // what was seen rather than asking again.
         int64_t end = mono_now_ns() + INT64_C(20000000000);
-        while (shmhub_gpu_stream_importers(s) < 1 && mono_now_ns() < end) sleep_ms(1);
-        if (shmhub_gpu_stream_importers(s) < 1) {
+        int seen = 0;
+        while (!(seen = shmhub_gpu_stream_importers(s) >= 1) && mono_now_ns() < end) {}
+        if (!seen) {
             printf("error: no importer came\n");
             return 1;
         }

@@ -468,6 +468,10 @@ static void test_mirror_and_register(void) {
     CHECK_ST(create("gm", SHMHUB_GPU_MIRROR, 0, &g), SHMHUB_OK);
     if (!g) return;
     CHECK(strcmp(shmhub_gpu_stream_mirror_name(g), "gm.cpu") == 0);
+    shmhub_gpu_stream *g2 = NULL;
+    CHECK_ST(open_gpu("gm", &g2), SHMHUB_OK); /* the descriptor's mirror name passes the checks */
+    CHECK(g2 && strcmp(shmhub_gpu_stream_mirror_name(g2), "gm.cpu") == 0);
+    shmhub_gpu_stream_close(g2);
     unsigned char h[70], back[70];
     pattern(h, 70, 5);
     void *src = dev_alloc(70);

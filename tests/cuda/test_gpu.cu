@@ -98,6 +98,7 @@ static void test_dtypes(void) {
                   shmhub_dtype_name(dt), bad, (unsigned long long)info.seq);
             CHECK(shmhub_gpu_stream_dtype(r) == dt && shmhub_gpu_stream_frame_nbytes(r) == n,
                   "descriptor of %s", name);
+            sleep_ms(20); // the writer polls for its importer
             shmhub_gpu_stream_close(r);
             cudaFree(dst);
         }

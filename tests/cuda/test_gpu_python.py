@@ -96,6 +96,8 @@ def test_c_writer_python_reader(name, dtype):
     assert np.array_equal(device_bytes(out), want)
     del views, out
     r.close()
+    del r  # torch.as_tensor held the object itself: the import closes when it dies
+    gc.collect()
     assert p.wait(timeout=30) == 0  # the creator's close waited for us, then succeeded
 
 
