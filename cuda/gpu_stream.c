@@ -510,16 +510,17 @@ SHMHUB_API void shmhub_gpu_stream_close(shmhub_gpu_stream *s) {
             atomic_compare_exchange_strong(&s->ctl->writer_token, &me, 0);
         }
         if (e->owner) {
-            /* Refuse new readers first, then give importers time to close, then free. */
-            atomic_store(&s->ctl->creator_state, SHMHUB__GPU_CLOSED);
-            atomic_fetch_add(&s->ctl->notify, 1);
-            shmhub__futex_wake_all(&s->ctl->notify);
+            /* Importers keep reading while they close theirs (up to the timeout); then the
+             * stream is marked closed (their later calls report PEER_DEAD) and freed. */
             int64_t deadline = mono_ns() + (s->close_timeout_ns < 0 ? INT64_MAX / 2
                                                                     : s->close_timeout_ns);
             while (live_importers(s->ctl, e->token) > 0 && mono_ns() < deadline) {
-                struct timespec d = {0, 2000000};
+                struct timespec d = {0, 1000000};
                 nanosleep(&d, NULL);
             }
+            atomic_store(&s->ctl->creator_state, SHMHUB__GPU_CLOSED);
+            atomic_fetch_add(&s->ctl->notify, 1);
+            shmhub__futex_wake_all(&s->ctl->notify);
         } else if (e->importer_index >= 0) {
             uint64_t me = e->token;
             atomic_compare_exchange_strong(&s->ctl->importers[e->importer_index], &me, 0);
