@@ -176,6 +176,8 @@ static void test_cross_process(void) {
         int64_t t = util_now_ns(CLOCK_MONOTONIC);
         if (write(to_parent[1], &t, sizeof t) != (ssize_t)sizeof t) bad |= 1 << 7;
         util_sleep_ms(100);
+        /* The creator is closing now, waiting for us: the stream still works meanwhile. */
+        bad |= (shmhub_gpu_stream_read_latest_device(b, dst, 70, NULL, NULL) != SHMHUB_OK) << 10;
         shmhub_gpu_stream_close(b);
         bad |= (fake_cuda_count("cudaIpcCloseMemHandle") != 3) << 8;
         bad |= (fake_cuda_live_mappings() != 1) << 9;                   /* only dst is left */
