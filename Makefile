@@ -50,6 +50,8 @@ test: build test-c test-asan test-tsan test-fuzz test-python test-xlang test-jul
 .PHONY: test-rust
 test-rust: build
 	cd bindings/rust && SHMHUB_LIB_DIR=$(abspath $(BUILD)) cargo test --offline
+	@if [ -e $(BUILD)/cuda/libshmhub_cuda.so ]; then cd bindings/rust && SHMHUB_LIB_DIR=$(abspath $(BUILD)) cargo test --offline --features cuda --test cuda; \
+	else echo "test-rust: SKIP feature cuda: libshmhub_cuda was not built (no CUDA toolkit)"; fi
 
 test-c: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE 'xlang|gpu'
