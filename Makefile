@@ -85,6 +85,7 @@ test-python: venv build
 # here): golden diff, tree-sitter syntax, libclang semantic check, mutation tests. docs/julia.md.
 julia-bindings: venv
 	$(PY) bindings/julia/gen/generate.py
+	SHMHUB_JL_TARGET=cuda $(PY) bindings/julia/gen/generate.py
 
 test-julia: venv
 	PY=$(PY) bash bindings/julia/gen/run_checks.sh
