@@ -47,16 +47,18 @@ build: deps
 
 # Everything: build + docs (warnings are errors), C tests, ABI/doc sync checks, the same C suite
 # under ASan+UBSan, and a libFuzzer smoke run of the header validator.
-test: build test-c test-asan test-tsan test-fuzz test-python test-xlang test-julia test-rust
+test: build test-c test-asan test-tsan test-fuzz test-python test-xlang test-julia test-rust test-gpu
 	@echo "make test: all suites passed"
 
 # The Rust crate's tests (sync with the header, safe API, cross-language with the C peer).
 .PHONY: test-rust
 test-rust: build
 	cd bindings/rust && SHMHUB_LIB_DIR=$(abspath $(BUILD)) cargo test --offline
+	@if [ -e $(BUILD)/cuda/libshmhub_cuda.so ]; then cd bindings/rust && SHMHUB_LIB_DIR=$(abspath $(BUILD)) cargo test --offline --features cuda --test cuda; \
+	else echo "test-rust: SKIP feature cuda: libshmhub_cuda was not built (no CUDA toolkit)"; fi
 
 test-c: build
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE xlang
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE 'xlang|gpu'
 
 # (The syscall-count test runs only in the optimised build: strace and ASan do not mix.)
 test-asan: deps
@@ -87,6 +89,7 @@ test-python: venv build
 # here): golden diff, tree-sitter syntax, libclang semantic check, mutation tests. docs/julia.md.
 julia-bindings: venv
 	$(PY) bindings/julia/gen/generate.py
+	SHMHUB_JL_TARGET=cuda $(PY) bindings/julia/gen/generate.py
 
 test-julia: venv
 	PY=$(PY) bash bindings/julia/gen/run_checks.sh
@@ -146,3 +149,23 @@ abi-baseline: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(VENV)
+
+# CUDA (docs/cuda.md). The test-double suite (unit_cuda_double) runs in test-c/asan/tsan; these are
+# the real-GPU tests: the C suite (ctest label gpu) and the Python suite (tests/cuda, with torch and
+# cupy from $(GPU_PY)). Without a GPU, nvcc, torch or cupy each part says why it skips.
+GPU_PY ?= python3
+GPU_PYDIR = $(abspath $(BUILD))/gpu-python
+.PHONY: test-gpu bench-gpu
+test-gpu: build
+	@if [ -e $(BUILD)/tests/cuda/gpu_peer ]; then cd $(BUILD) && ctest -V -L gpu; \
+	else echo "test-gpu: SKIP the C GPU tests: libshmhub_cuda or nvcc was not found at configure time"; fi
+	@if [ ! -e $(BUILD)/tests/cuda/gpu_peer ]; then echo "test-gpu: SKIP the Python GPU tests (no gpu_peer)"; \
+	elif ! $(GPU_PY) -c "import torch, cupy" 2>/dev/null; then echo "test-gpu: SKIP the Python GPU tests: $(GPU_PY) lacks torch or cupy"; \
+	else $(GPU_PY) -m pip install -q --no-build-isolation --no-deps --upgrade --target $(GPU_PYDIR) ./bindings/python && \
+	  PYTHONPATH=$(GPU_PYDIR) SHMHUB_CUDA_LIBRARY=$(abspath $(BUILD))/cuda/libshmhub_cuda.so.1 \
+	  SHMHUB_GPU_PEER=$(abspath $(BUILD))/tests/cuda/gpu_peer $(GPU_PY) -m pytest -v -rs -p no:cacheprovider tests/cuda; fi
+
+# Cross-process hand-off, same-process write+read, H2D: bench/results/gpu_bench.{md,csv,png}.
+bench-gpu: build venv
+	$(BUILD)/cuda/gpu_bench --csv bench/results/gpu_bench.csv | tee bench/results/gpu_bench.md
+	$(PY) bench/gpu_plot.py bench/results/gpu_bench.csv bench/results/gpu_bench.png

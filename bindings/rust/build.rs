@@ -43,7 +43,7 @@ fn main() {
         }
         Some(d)
     } else if has_lib(&tree) {
-        Some(tree.canonicalize().unwrap_or(tree))
+        Some(tree.canonicalize().unwrap_or(tree.clone()))
     } else {
         match from_pkg_config() {
             Some(d) => d,
@@ -64,4 +64,33 @@ fn main() {
         println!("cargo:rustc-env=SHMHUB_LINK_DIR=");
     }
     println!("cargo:rustc-link-lib=dylib=shmhub");
+    if env::var_os("CARGO_FEATURE_CUDA").is_some() {
+        link_cuda(dir.as_deref(), &tree);
+    }
+}
+
+/// Feature `cuda`: libshmhub_cuda from `SHMHUB_CUDA_LIB_DIR`, else `cuda/` beside the libshmhub
+/// found above (the CMake build tree's layout), else the libshmhub directory itself (an install).
+fn link_cuda(dir: Option<&Path>, tree: &Path) {
+    println!("cargo:rerun-if-env-changed=SHMHUB_CUDA_LIB_DIR");
+    let has = |d: &Path| d.join("libshmhub_cuda.so").exists() || d.join("libshmhub_cuda.so.1").exists();
+    let candidates: Vec<PathBuf> = env::var_os("SHMHUB_CUDA_LIB_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(dir.map(|d| d.join("cuda")))
+        .chain(dir.map(Path::to_path_buf))
+        .chain(std::iter::once(tree.join("cuda")))
+        .collect();
+    match candidates.iter().find(|d| has(d)) {
+        Some(d) => {
+            let d = d.canonicalize().unwrap_or_else(|_| d.clone());
+            println!("cargo:rustc-link-search=native={}", d.display());
+            println!("cargo:rustc-link-arg=-Wl,-rpath,{}", d.display());
+        }
+        None => panic!(
+            "feature cuda: libshmhub_cuda not found (looked in {candidates:?}); build the repo with \
+             the CUDA toolkit installed, or set SHMHUB_CUDA_LIB_DIR"
+        ),
+    }
 }

@@ -23,7 +23,7 @@ import tree_sitter_julia as tsj  # noqa: E402
 
 K = ci.CursorKind
 T = ci.TypeKind
-DEFAULT = os.path.join(cparse.ROOT, "bindings", "julia", "src", "LibShmHub.jl")
+DEFAULT = cparse.OUT
 
 # ---- Julia side: ABI classes of the primitive names we accept -------------------------------
 JL_PRIM = {"Int8": ("int", 1, True), "UInt8": ("int", 1, False), "Int16": ("int", 2, True),
@@ -67,7 +67,10 @@ def int_literal(node):
 
 
 class JuliaModule:
-    def __init__(self, path, problems):
+    def __init__(self, path, problems, module=None):
+        module = module or cparse.MODULE
+        self.ext = None  # the core module, for types a cuda-target file imports from ..LibShmHub
+        self.imports = []
         src = open(path, "rb").read()
         parser = ts.Parser(ts.Language(tsj.language()))
         tree = parser.parse(src)
@@ -75,8 +78,8 @@ class JuliaModule:
         if tree.root_node.has_error:
             problems.add("%s: tree-sitter-julia reports syntax errors" % path)
         mods = [n for n in tree.root_node.named_children if n.type == "module_definition"]
-        if len(mods) != 1 or mods[0].child_by_field_name("name").text != b"LibShmHub":
-            problems.add("%s: expected exactly one `module LibShmHub`" % path)
+        if len(mods) != 1 or mods[0].child_by_field_name("name").text != module.encode():
+            problems.add("%s: expected exactly one `module %s`" % (path, module))
             self.items = []
         else:
             self.items = mods[0].named_children
@@ -85,7 +88,10 @@ class JuliaModule:
         self.functions = []   # (name, [params], ccall node or None, has_doc)
         prev = None
         for n in self.items:
-            if n.type == "const_statement":
+            if n.type == "import_statement":
+                self.imports += [x.text.decode() for x in n.named_children[0].named_children[1:]] \
+                    if n.named_children and n.named_children[0].type == "selected_import" else []
+            elif n.type == "const_statement":
                 asg = n.named_children[0] if n.named_children else None
                 if asg is None or asg.type != "assignment":
                     problems.add("unexpected const form: %s" % n.text.decode()[:60])
@@ -136,6 +142,8 @@ class JuliaModule:
         if tr in self.structs:
             mutable, fields = self.structs[tr]
             return ("opaque", tr) if mutable and not fields else ("struct", tr)
+        if self.ext is not None and tr in self.imports:
+            return self.ext.resolve(tr, depth + 1)
         return ("unknown", tr)
 
     def layout(self, tr):
@@ -151,6 +159,8 @@ class JuliaModule:
         raise ValueError("no C layout for %s" % tr)
 
     def struct_offsets(self, name):
+        if name not in self.structs and self.ext is not None and name in self.imports:
+            return self.ext.struct_offsets(name)
         off, maxal, offs = 0, 1, []
         for _, tr in self.structs[name][1]:
             size, al = self.layout(tr)
@@ -216,13 +226,20 @@ def main(argv):
     path = argv[0] if argv else DEFAULT
     p = Problems()
     jm = JuliaModule(path, p)
+    if cparse.TARGET != "core":
+        jm.ext = JuliaModule(cparse.CORE_OUT, p, module="LibShmHub")
+        for name in jm.imports:
+            if name not in jm.ext.consts and name not in jm.ext.structs:
+                p.add("import %s: not defined in LibShmHub.jl" % name)
     tu = cparse.parse()
     top = [c for c in tu.cursor.get_children() if cparse.in_header(c)]
 
     # libshmhub: one constant, overridable by the environment.
-    lib = jm.consts.get("libshmhub")
-    if lib is None or lib.text.decode().replace(" ", "") != 'get(ENV,"SHMHUB_LIB","libshmhub.so.1")':
-        p.add('libshmhub must be `const libshmhub = get(ENV, "SHMHUB_LIB", "libshmhub.so.1")`')
+    lib = jm.consts.get(cparse.LIBCONST)
+    want = 'get(ENV,"%s","%s")' % (cparse.LIBENV, cparse.LIBSO)
+    if lib is None or lib.text.decode().replace(" ", "") != want:
+        p.add('%s must be `const %s = get(ENV, "%s", "%s")`' % (
+            cparse.LIBCONST, cparse.LIBCONST, cparse.LIBENV, cparse.LIBSO))
 
     # Functions.
     cfuncs = {c.spelling: c for c in top if c.kind == K.FUNCTION_DECL}
@@ -236,8 +253,8 @@ def main(argv):
             continue
         target = args[0].named_children
         sym = target[0].named_children[0].text.decode() if target and target[0].type == "quote_expression" else None
-        if len(target) != 2 or target[1].text != b"libshmhub":
-            p.add("function %s: ccall must name the library constant `libshmhub`" % fname)
+        if len(target) != 2 or target[1].text != cparse.LIBCONST.encode():
+            p.add("function %s: ccall must name the library constant `%s`" % (fname, cparse.LIBCONST))
         if sym != fname:
             p.add("function %s: calls symbol %s, not its own name" % (fname, sym))
         seen[sym] = seen.get(sym, 0) + 1

@@ -10,8 +10,21 @@ import tempfile
 import clang.cindex as ci
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-HEADER = os.path.join(ROOT, "abi", "shmhub.h")
+# Two targets share this generator and its checks: "core" (abi/shmhub.h -> LibShmHub.jl) and
+# "cuda" (abi/shmhub_cuda.h -> LibShmHubCuda.jl, which imports the core types it uses from
+# ..LibShmHub). The environment variable SHMHUB_JL_TARGET picks one (default core).
+TARGET = os.environ.get("SHMHUB_JL_TARGET", "core")
+_TARGETS = {
+    "core": ("shmhub.h", "LibShmHub", "libshmhub", "SHMHUB_LIB", "libshmhub.so.1"),
+    "cuda": ("shmhub_cuda.h", "LibShmHubCuda", "libshmhub_cuda", "SHMHUB_CUDA_LIB", "libshmhub_cuda.so.1"),
+}
+if TARGET not in _TARGETS:
+    raise SystemExit("SHMHUB_JL_TARGET must be one of %s, not %r" % (sorted(_TARGETS), TARGET))
+_HEADER_NAME, MODULE, LIBCONST, LIBENV, LIBSO = _TARGETS[TARGET]
+HEADER = os.path.join(ROOT, "abi", _HEADER_NAME)
 ABI = os.path.dirname(HEADER)
+OUT = os.path.join(ROOT, "bindings", "julia", "src", MODULE + ".jl")
+CORE_OUT = os.path.join(ROOT, "bindings", "julia", "src", "LibShmHub.jl")
 
 # The PyPI libclang wheel ships libclang.so but not clang's own headers (stddef.h); borrow
 # them from an installed clang or gcc. Types are mapped by their spelled typedef names

@@ -19,7 +19,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cparse  # noqa: E402
 import clang.cindex as ci  # noqa: E402
 
-OUT = os.path.join(cparse.ROOT, "bindings", "julia", "src", "LibShmHub.jl")
+OUT = cparse.OUT
+REFERENCED = set()  # shmhub_* typedef names the generated code uses (the cuda target imports
+                   # those its own header does not define from ..LibShmHub)
 K = ci.CursorKind
 T = ci.TypeKind
 
@@ -56,6 +58,7 @@ def jl_type(t, where):
         if name in STD:
             return STD[name]
         if name.startswith("shmhub_"):
+            REFERENCED.add(name)
             return name
         raise SystemExit("generate.py: unsupported typedef %r" % name)
     if t.kind == T.RECORD:
@@ -181,17 +184,20 @@ def generate():
     macros = {name: (v, kind, body) for name, v, kind, body, _ in cparse.integer_macros(tu)}
     out = []
     w = out.append
-    w("# LibShmHub.jl: generated from abi/shmhub.h by bindings/julia/gen/generate.py — do not edit.")
+    w("# %s.jl: generated from abi/%s by bindings/julia/gen/generate.py — do not edit." % (
+        cparse.MODULE, os.path.basename(cparse.HEADER)))
     w("# Regenerate with `make julia-bindings`; `make test-julia` checks it against the header.")
     w("#")
     w("# Enums are plain typed constants (no CEnum.jl dependency): `const shmhub_status_code = Int32`")
     w("# and `const SHMHUB_E_NOT_FOUND = shmhub_status_code(-2)`. Integer macros are constants of the")
     w("# C type the compiler gives them (`1` is Int32, `0x1u` is UInt32).")
-    w("module LibShmHub")
+    w("module %s" % cparse.MODULE)
     w("")
-    w('"""The shared library ccall loads: `ENV["SHMHUB_LIB"]` when set, else `libshmhub.so.1`."""')
-    w('const libshmhub = get(ENV, "SHMHUB_LIB", "libshmhub.so.1")')
+    import_at = len(out)
+    w('"""The shared library ccall loads: `ENV["%s"]` when set, else `%s`."""' % (cparse.LIBENV, cparse.LIBSO))
+    w('const %s = get(ENV, "%s", "%s")' % (cparse.LIBCONST, cparse.LIBENV, cparse.LIBSO))
     w("")
+    defined = set()
     seen_records = set()
     n_funcs = 0
     for c in tu.cursor.get_children():
@@ -207,6 +213,7 @@ def generate():
             w("const %s = %s(%d)%s" % (c.spelling, jt, v, comment))
             w("")
         elif c.kind == K.TYPEDEF_DECL:
+            defined.add(c.spelling)
             ut = c.underlying_typedef_type
             st = strip(ut)
             if st.kind == T.RECORD:
@@ -257,15 +264,18 @@ def generate():
             ret = jl_type(c.result_type, "return")
             types = [jl_type(a.type, "param") for a in args]
             tup = "(" + ", ".join(types) + ("," if len(types) == 1 else "") + ")"
-            call = "ccall((:%s, libshmhub), %s, %s%s)" % (
-                c.spelling, ret, tup, "".join(", " + n for n in names))
+            call = "ccall((:%s, %s), %s, %s%s)" % (
+                c.spelling, cparse.LIBCONST, ret, tup, "".join(", " + n for n in names))
             w("function %s" % sig)
             w("    " + call)
             w("end")
             w("")
     w("# %d functions wrapped." % n_funcs)
     w("")
-    w("end # module LibShmHub")
+    w("end # module %s" % cparse.MODULE)
+    imports = sorted(REFERENCED - defined)
+    if imports:  # the cuda target: types of abi/shmhub.h, from the sibling module LibShmHub
+        out[import_at:import_at] = ["import ..LibShmHub: " + ", ".join(imports), ""]
     return "\n".join(out) + "\n"
 
 
@@ -279,10 +289,11 @@ def main(argv):
             old = ""
         if old != text:
             sys.stdout.writelines(difflib.unified_diff(
-                old.splitlines(True), text.splitlines(True), "committed/LibShmHub.jl", "generated/LibShmHub.jl"))
+                old.splitlines(True), text.splitlines(True), "committed/" + os.path.basename(OUT),
+                "generated/" + os.path.basename(OUT)))
             print("generate.py --check: %s is stale; run `make julia-bindings`" % os.path.relpath(OUT, cparse.ROOT))
             return 1
-        print("generate.py --check: LibShmHub.jl is up to date")
+        print("generate.py --check: %s is up to date" % os.path.basename(OUT))
         return 0
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w", encoding="utf-8") as f:

@@ -12,4 +12,8 @@ echo "== julia: semantics (check.py vs libclang)"
 "$PY" bindings/julia/gen/check.py
 echo "== julia: mutations (check.py must fail)"
 "$PY" bindings/julia/gen/test_mutations.py
+echo "== julia (cuda): LibShmHubCuda.jl from abi/shmhub_cuda.h: golden, semantics, mutations"
+SHMHUB_JL_TARGET=cuda "$PY" bindings/julia/gen/generate.py --check
+SHMHUB_JL_TARGET=cuda "$PY" bindings/julia/gen/check.py
+SHMHUB_JL_TARGET=cuda "$PY" bindings/julia/gen/test_mutations.py
 echo "julia bindings: all static checks passed"

@@ -7,7 +7,9 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.join(HERE, "..", "src", "LibShmHub.jl")
+# SHMHUB_JL_TARGET=cuda checks LibShmHubCuda.jl with its own mutations (see cparse.py).
+TARGET = os.environ.get("SHMHUB_JL_TARGET", "core")
+SRC = os.path.join(HERE, "..", "src", "LibShmHubCuda.jl" if TARGET == "cuda" else "LibShmHub.jl")
 CHECK = os.path.join(HERE, "check.py")
 
 
@@ -56,6 +58,28 @@ MUTATIONS = {
                     "SHMHUB_MAX_NDIM"),
     "cstring_arg": (lambda t: _replace_once(t, "(Cstring,), name)", "(Ptr{Cchar},), name)"), "shmhub_unlink"),
 }
+
+CUDA_MUTATIONS = {
+    "arg_type": (lambda t: _replace_once(t, "(Ptr{shmhub_gpu_stream}, Int64), stream, timeout_ns)",
+                                         "(Ptr{shmhub_gpu_stream}, Int32), stream, timeout_ns)"),
+                 "shmhub_gpu_stream_wait"),
+    "removed_function": (lambda t: _remove_function(t, "shmhub_gpu_stream_validate"),
+                         "shmhub_gpu_stream_validate"),
+    "swapped_fields": (lambda t: _swap_lines(t, "    slots::UInt32", "    flags::UInt32"),
+                       "shmhub_gpu_stream_opts"),
+    "field_layout": (lambda t: _replace_once(t, "    close_timeout_ns::Int64\n", "    close_timeout_ns::Int32\n"),
+                     "close_timeout_ns"),
+    # an imported core type swapped for another: the check resolves ..LibShmHub's structs
+    "imported_type": (lambda t: _replace_once(t, "Ptr{Cvoid}, Ptr{shmhub_frame_info}), stream, dst",
+                                              "Ptr{Cvoid}, Ptr{shmhub_segment_opts}), stream, dst"),
+                      "shmhub_gpu_stream_read_latest_device"),
+    "macro_value": (lambda t: _replace_once(t, "const SHMHUB_GPU_MAX_SLOTS = Int32(64)",
+                                            "const SHMHUB_GPU_MAX_SLOTS = Int32(65)"), "SHMHUB_GPU_MAX_SLOTS"),
+    "library": (lambda t: _replace_once(t, "ccall((:shmhub_gpu_stream_count, libshmhub_cuda)",
+                                        "ccall((:shmhub_gpu_stream_count, libshmhub)"), "shmhub_gpu_stream_count"),
+}
+if TARGET == "cuda":
+    MUTATIONS = CUDA_MUTATIONS
 
 
 def run_check(text):

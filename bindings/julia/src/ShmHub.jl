@@ -18,6 +18,7 @@ copy indexed in C order for those who want it.
 module ShmHub
 
 include("LibShmHub.jl")
+include("LibShmHubCuda.jl")  # raw layer of abi/shmhub_cuda.h (libshmhub_cuda, loaded only when called)
 const L = LibShmHub
 
 export Segment, Stream, SegmentArray, FrameInfo, ShmHubError

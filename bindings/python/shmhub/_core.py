@@ -321,6 +321,13 @@ class SharedArray(np.ndarray):
             raise ValueError("get_lock(): this array is not a view of a shmhub segment")
         return SegmentLock(owner.handle, meta[0], None, timeout)
 
+    def __dlpack__(self, **kwargs: Any) -> Any:  # kDLCPU export, zero-copy (shmhub/_dlpack.py)
+        from ._dlpack import cpu_dlpack
+        return cpu_dlpack(self, **kwargs)
+
+    def __dlpack_device__(self) -> Tuple[int, int]:
+        return (1, 0)
+
     def __reduce__(self):
         meta = getattr(self, "_shm", None)
         if meta is None:

@@ -12,6 +12,10 @@
 
 pub mod sys;
 
+/// GPU streams over CUDA IPC (`libshmhub_cuda`), with raw device pointers: feature `cuda`.
+#[cfg(feature = "cuda")]
+pub mod cuda;
+
 mod element;
 mod error;
 mod lock;
