@@ -529,7 +529,9 @@ class Segment(Mapping[str, SharedArray]):
         check(status)
         handle = _segment_handle(seg)
         kind = _raw.shmhub_segment_kind(seg)
-        if kind != _raw.SHMHUB_KIND_ARRAYS and not readonly:
+        # Arrays and synched segments are arrays (a synched segment's `data` is [workers, len]);
+        # the other kinds keep their internals (a stream's ring) behind their own classes.
+        if kind not in (_raw.SHMHUB_KIND_ARRAYS, _raw.SHMHUB_KIND_SYNCHED) and not readonly:
             kname = _raw.shmhub_kind_name(kind)
             del handle
             hint = " (use shmhub.Stream.open)" if kind == _raw.SHMHUB_KIND_STREAM else ""
