@@ -253,6 +253,18 @@ SHMHUB_API shmhub_status shmhub_stream_opts_init(shmhub_stream_opts *opts, size_
     return SHMHUB_OK;
 }
 
+/* The ring depth when the options leave slots at 0: DEFAULT_SLOTS frames, fewer for large frames
+ * so that the ring stays within RING_BUDGET bytes (never fewer than 2). A ring much larger than
+ * the caches makes every write and read walk cache-cold slots: a 4 MB round trip with 4 slots
+ * (16 MB) ran at about half the speed of one hot buffer on AMD EPYC; see docs/streams.md,
+ * "Default ring depth". An explicit slots value is always obeyed. */
+#define DEFAULT_SLOTS 8u
+#define RING_BUDGET (8u << 20)
+static uint32_t default_slots(uint64_t stride) {
+    uint64_t n = RING_BUDGET / stride;
+    return n >= DEFAULT_SLOTS ? DEFAULT_SLOTS : n < 2 ? 2u : (uint32_t)n;
+}
+
 static shmhub_status read_stream_opts(const shmhub_stream_opts *in, shmhub_stream_opts *o,
                                       const char *name) {
     shmhub_stream_opts d = SHMHUB_STREAM_OPTS_INIT;
@@ -273,9 +285,9 @@ static shmhub_status read_stream_opts(const shmhub_stream_opts *in, shmhub_strea
     if (HAS(in, reserved) && in->reserved != 0)
         return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': options field 'reserved' must be 0",
                             name);
-    if (o->slots < 2 || o->slots > MAX_SLOTS)
-        return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': slots %u outside [2, %u]", name,
-                            o->slots, MAX_SLOTS);
+    if (o->slots != 0 && (o->slots < 2 || o->slots > MAX_SLOTS))
+        return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': slots %u outside [2, %u] (or 0: chosen "
+                            "from the frame size)", name, o->slots, MAX_SLOTS);
     if (o->writer_mode > SHMHUB_WRITER_MULTI)
         return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': unknown writer mode %u", name,
                             o->writer_mode);
@@ -367,7 +379,7 @@ SHMHUB_API shmhub_status shmhub_stream_create(const char *name, shmhub_dtype dty
     d.ndim = ndim;
     for (uint32_t i = 0; i < ndim; i++) d.shape[i] = shape[i];
     d.slot_stride = shmhub__align_up(d.frame_nbytes, SHMHUB_ALIGNMENT);
-    d.slots = o.slots;
+    d.slots = o.slots ? o.slots : default_slots(d.slot_stride);
     d.writer_mode = o.writer_mode;
     if (d.slot_stride > ((UINT64_C(1) << 56) - 1) / d.slots) /* the ring stays below 2^56 bytes */
         return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': ring of %u frames is too large", name,
