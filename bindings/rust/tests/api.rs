@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 fn version() {
     check_version().unwrap();
     assert_eq!(version_number(), sys::SHMHUB_VERSION_NUMBER);
-    assert_eq!(version_string(), "1.0.0");
+    assert_eq!(version_string(), "1.1.0");
 }
 
 #[test]
