@@ -115,12 +115,15 @@ demo-c: build
 	$(BUILD)/shmhub info $$name && \
 	$(BUILD)/example_consumer $$name --unlink
 
+# The C benchmarks; the stream table is also written to bench/results/stream_bench.txt.
 bench: build
 	$(BUILD)/bench_open
 	$(BUILD)/bench_create
-	$(BUILD)/stream_bench
+	$(BUILD)/stream_bench >bench/results/stream_bench.txt.new
+	mv bench/results/stream_bench.txt.new bench/results/stream_bench.txt
+	cat bench/results/stream_bench.txt
 
-# Python vs pyshmem vs multiprocessing.shared_memory vs np.copyto; writes bench/results/.
+# Python vs iceoryx2, pyshmem and multiprocessing.shared_memory; writes bench/results/.
 bench-python: venv
 	$(VENV)/bin/pip install -q ./bindings/python
 	$(PY) bench/python_bench.py

@@ -659,7 +659,7 @@ enum shmhub_wait_mode_code {
  */
 typedef struct shmhub_stream_opts {
     uint32_t size;                       /**< `sizeof(shmhub_stream_opts)` as the caller knows it. */
-    uint32_t slots;                      /**< Frames kept in the ring (create; 2 to 65536, default 8). */
+    uint32_t slots;                      /**< Frames kept in the ring (create; 2 to 65536, or 0, the default since 1.1: 8, fewer for frames over 1 MiB so the ring stays within 8 MiB, at least 2). */
     uint32_t writer_mode;                /**< A ::shmhub_writer_mode_code (create; default single). */
     uint32_t wait_mode;                  /**< A ::shmhub_wait_mode_code (default futex). */
     int64_t spin_ns;                     /**< Spin budget for ::SHMHUB_WAIT_SPIN_THEN_FUTEX (default 50 us). */
@@ -671,7 +671,7 @@ typedef struct shmhub_stream_opts {
 
 /** @brief Default stream options, as shmhub_stream_opts_init() sets them. */
 #define SHMHUB_STREAM_OPTS_INIT                                                                  \
-    { (uint32_t)sizeof(shmhub_stream_opts), 8u, SHMHUB_WRITER_SINGLE, SHMHUB_WAIT_FUTEX,        \
+    { (uint32_t)sizeof(shmhub_stream_opts), 0u, SHMHUB_WRITER_SINGLE, SHMHUB_WAIT_FUTEX,        \
       INT64_C(50000), 0u, 0u, INT64_C(5000000000), NULL }
 
 /**

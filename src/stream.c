@@ -6,8 +6,8 @@
  * payload, then 2n (release), then the head (seq_cst). A reader loads the lock (acquire), copies,
  * issues an acquire fence and reloads the lock (relaxed); equal values mean the copy is whole
  * (Boehm, "Can seqlocks get along with programming language memory models?", MSPC 2012). The
- * payload copies are either relaxed atomic word accesses or, for large frames on x86-64, an
- * opaque `rep movsb` asm block; neither is a C-level data race. */
+ * payload copies are either relaxed atomic word accesses or, for frames of 64 bytes and more on
+ * x86-64, opaque asm blocks (`rep movsb` or an AVX2 loop); neither is a C-level data race. */
 #include "internal.h"
 
 #include <errno.h>
@@ -63,45 +63,121 @@ static inline uint64_t slot_index(const struct shmhub_stream *s, uint64_t seq) {
 /* ---- payload copies (see the memory-model note above) ------------------------------------------ */
 
 #if defined(__x86_64__)
-/* Bulk copies for frames >= 4 KiB, as opaque asm (no C-level access to the shared bytes).
- * Measured on AMD EPYC (64 MB from /dev/shm): `rep movsb` takes 3.0 ms when source and
- * destination are equally aligned mod 64 but 8.6 ms when they are not; an SSE2 loop with
- * non-temporal stores takes 3.5 ms at any source alignment. For cache-sized frames `rep movsb`
- * is fastest either way. dst must be 64-byte aligned. */
-#define BULK_NT_MIN (8u << 20)
-static void bulk_copy(unsigned char *dst, const unsigned char *src, size_t n) {
-    size_t blocks = ((uintptr_t)src & 63) && n >= BULK_NT_MIN ? n / 64 : 0;
-    if (blocks) {
-        /* sfence first: non-temporal stores are not ordered with earlier stores (Intel SDM
-         * 8.2.2), so without it payload bytes of frame n could become visible before the slot's
-         * 2n+1 store, and a reader still seeing the old lock would accept a torn copy. The sfence
-         * at the end orders the payload before the 2n release store. */
-        __asm__ volatile("sfence\n"
-                         "1:\n\t"
-                         "movdqu (%1), %%xmm0\n\tmovdqu 16(%1), %%xmm1\n\t"
-                         "movdqu 32(%1), %%xmm2\n\tmovdqu 48(%1), %%xmm3\n\t"
-                         "movntdq %%xmm0, (%0)\n\tmovntdq %%xmm1, 16(%0)\n\t"
-                         "movntdq %%xmm2, 32(%0)\n\tmovntdq %%xmm3, 48(%0)\n\t"
-                         "add $64, %1\n\tadd $64, %0\n\tdec %2\n\tjnz 1b\n\tsfence"
-                         : "+r"(dst), "+r"(src), "+r"(blocks)
-                         :
-                         : "memory", "xmm0", "xmm1", "xmm2", "xmm3");
-        n %= 64;
-    }
+/* Bulk copies for frames >= 64 bytes, as opaque asm (no C-level access to the shared bytes), which
+ * reach glibc memcpy of the same size and alignment at every source/destination alignment
+ * (bench/stream_bench, "copy" rows). `rep movsb` is fast only when source and destination are
+ * equally aligned mod 64 (on AMD EPYC 2-3x slower otherwise: 4 MiB in 220-250 us against memcpy's
+ * 92-100 us), so it is used only then, from 2 KiB up. Every other case is an AVX2 loop with
+ * unaligned loads and 64-byte-aligned stores, 128 bytes per turn; the first 64 and last 128 bytes
+ * are loaded before the loop and stored after it with unaligned moves (they may overlap bytes
+ * the loop wrote, which is harmless: same values, and a writer's slot is under its odd lock word).
+ * From 32 MiB (more than any core's private caches plus its L3 share) the loop's stores are
+ * non-temporal, which wins at 64 MB on both Intel and AMD and loses at 16 MB. CPUs without AVX2
+ * (checked at run time; also requires OS support of the AVX state) use `rep movsb`. */
+#define BULK_MIN 64u
+#define BULK_REP_MIN 2048u
+#define BULK_NT_MIN (32u << 20)
+#define BULK_VEC_CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"
+
+static void rep_movsb(unsigned char *dst, const unsigned char *src, size_t n) {
     __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+
+__attribute__((noinline)) static void vec_copy(unsigned char *dst, const unsigned char *src,
+                                               size_t n) { /* 64 <= n */
+    if (n <= 256) { /* straight line: first and last 64 (n <= 128) or 128 bytes, overlapping */
+        if (n <= 128)
+            __asm__ volatile("vmovdqu (%1), %%ymm0\n\tvmovdqu 32(%1), %%ymm1\n\t"
+                             "vmovdqu -64(%1,%2), %%ymm2\n\tvmovdqu -32(%1,%2), %%ymm3\n\t"
+                             "vmovdqu %%ymm0, (%0)\n\tvmovdqu %%ymm1, 32(%0)\n\t"
+                             "vmovdqu %%ymm2, -64(%0,%2)\n\tvmovdqu %%ymm3, -32(%0,%2)\n\t"
+                             "vzeroupper"
+                             :
+                             : "r"(dst), "r"(src), "r"(n)
+                             : "memory", BULK_VEC_CLOBBERS);
+        else
+            __asm__ volatile("vmovdqu (%1), %%ymm0\n\tvmovdqu 32(%1), %%ymm1\n\t"
+                             "vmovdqu 64(%1), %%ymm2\n\tvmovdqu 96(%1), %%ymm3\n\t"
+                             "vmovdqu -128(%1,%2), %%ymm4\n\tvmovdqu -96(%1,%2), %%ymm5\n\t"
+                             "vmovdqu -64(%1,%2), %%ymm6\n\tvmovdqu -32(%1,%2), %%ymm7\n\t"
+                             "vmovdqu %%ymm0, (%0)\n\tvmovdqu %%ymm1, 32(%0)\n\t"
+                             "vmovdqu %%ymm2, 64(%0)\n\tvmovdqu %%ymm3, 96(%0)\n\t"
+                             "vmovdqu %%ymm4, -128(%0,%2)\n\tvmovdqu %%ymm5, -96(%0,%2)\n\t"
+                             "vmovdqu %%ymm6, -64(%0,%2)\n\tvmovdqu %%ymm7, -32(%0,%2)\n\t"
+                             "vzeroupper"
+                             :
+                             : "r"(dst), "r"(src), "r"(n)
+                             : "memory", BULK_VEC_CLOBBERS);
+        return;
+    }
+    size_t head = 64 - ((uintptr_t)dst & 63); /* 1..64: bytes before the first aligned block */
+    unsigned char *d = dst + head;
+    const unsigned char *s = src + head;
+    size_t blocks = (n - head - 1) / 128; /* leaves 1..128 bytes for the saved tail */
+    /* One asm block from the first load to the last store, so that the saved head and tail stay
+     * in their registers (the compiler keeps no vector state across separate asm statements). */
+    if (n >= BULK_NT_MIN) /* sfence first: non-temporal stores are not ordered with earlier
+                           * stores (Intel SDM 8.2.2), so without it payload bytes of frame n
+                           * could become visible before the slot's 2n+1 store, and a reader
+                           * still seeing the old lock would accept a torn copy. The sfence after
+                           * the loop orders the payload before the 2n release store. */
+        __asm__ volatile("sfence\n\t"
+                         "vmovdqu (%[src0]), %%ymm0\n\tvmovdqu 32(%[src0]), %%ymm1\n\t"
+                         "vmovdqu -128(%[src0],%[n]), %%ymm2\n\tvmovdqu -96(%[src0],%[n]), %%ymm3\n\t"
+                         "vmovdqu -64(%[src0],%[n]), %%ymm6\n\tvmovdqu -32(%[src0],%[n]), %%ymm7\n\t"
+                         "1:\n\t"
+                         "vmovdqu (%[s]), %%ymm4\n\tvmovdqu 32(%[s]), %%ymm5\n\t"
+                         "vmovntdq %%ymm4, (%[d])\n\tvmovntdq %%ymm5, 32(%[d])\n\t"
+                         "vmovdqu 64(%[s]), %%ymm4\n\tvmovdqu 96(%[s]), %%ymm5\n\t"
+                         "vmovntdq %%ymm4, 64(%[d])\n\tvmovntdq %%ymm5, 96(%[d])\n\t"
+                         "sub $-128, %[s]\n\tsub $-128, %[d]\n\tdec %[b]\n\tjnz 1b\n\t"
+                         "sfence\n\t"
+                         "vmovdqu %%ymm0, (%[dst0])\n\tvmovdqu %%ymm1, 32(%[dst0])\n\t"
+                         "vmovdqu %%ymm2, -128(%[dst0],%[n])\n\tvmovdqu %%ymm3, -96(%[dst0],%[n])\n\t"
+                         "vmovdqu %%ymm6, -64(%[dst0],%[n])\n\tvmovdqu %%ymm7, -32(%[dst0],%[n])\n\t"
+                         "vzeroupper"
+                         : [d] "+r"(d), [s] "+r"(s), [b] "+r"(blocks)
+                         : [dst0] "r"(dst), [src0] "r"(src), [n] "r"(n)
+                         : "memory", BULK_VEC_CLOBBERS);
+    else
+        __asm__ volatile("vmovdqu (%[src0]), %%ymm0\n\tvmovdqu 32(%[src0]), %%ymm1\n\t"
+                         "vmovdqu -128(%[src0],%[n]), %%ymm2\n\tvmovdqu -96(%[src0],%[n]), %%ymm3\n\t"
+                         "vmovdqu -64(%[src0],%[n]), %%ymm6\n\tvmovdqu -32(%[src0],%[n]), %%ymm7\n\t"
+                         "test %[b], %[b]\n\tjz 2f\n\t"
+                         "1:\n\t"
+                         "vmovdqu (%[s]), %%ymm4\n\tvmovdqu 32(%[s]), %%ymm5\n\t"
+                         "vmovdqa %%ymm4, (%[d])\n\tvmovdqa %%ymm5, 32(%[d])\n\t"
+                         "vmovdqu 64(%[s]), %%ymm4\n\tvmovdqu 96(%[s]), %%ymm5\n\t"
+                         "vmovdqa %%ymm4, 64(%[d])\n\tvmovdqa %%ymm5, 96(%[d])\n\t"
+                         "sub $-128, %[s]\n\tsub $-128, %[d]\n\tdec %[b]\n\tjnz 1b\n\t"
+                         "2:\n\t"
+                         "vmovdqu %%ymm0, (%[dst0])\n\tvmovdqu %%ymm1, 32(%[dst0])\n\t"
+                         "vmovdqu %%ymm2, -128(%[dst0],%[n])\n\tvmovdqu %%ymm3, -96(%[dst0],%[n])\n\t"
+                         "vmovdqu %%ymm6, -64(%[dst0],%[n])\n\tvmovdqu %%ymm7, -32(%[dst0],%[n])\n\t"
+                         "vzeroupper"
+                         : [d] "+r"(d), [s] "+r"(s), [b] "+r"(blocks)
+                         : [dst0] "r"(dst), [src0] "r"(src), [n] "r"(n)
+                         : "memory", BULK_VEC_CLOBBERS);
+}
+
+/* n >= BULK_MIN; any alignment of either side. */
+static void bulk_copy(unsigned char *dst, const unsigned char *src, size_t n) {
+    if (n >= BULK_REP_MIN && n < BULK_NT_MIN && (((uintptr_t)dst ^ (uintptr_t)src) & 63) == 0)
+        rep_movsb(dst, src, n);
+    else if (__builtin_cpu_supports("avx2"))
+        vec_copy(dst, src, n);
+    else
+        rep_movsb(dst, src, n);
 }
 #endif
 
+/* Slot (64-aligned) -> private memory. */
 static void copy_out(void *dst, const unsigned char *src, size_t n) {
     unsigned char *d = dst;
     size_t i = 0;
 #if defined(__x86_64__)
-    if (n >= 4096) {
-        /* Bring the (private) destination to 64-byte alignment with relaxed byte loads first;
-         * the source, a ring slot, starts 64-aligned. */
-        size_t head = (64 - ((uintptr_t)d & 63)) & 63;
-        for (; i < head; i++) d[i] = __atomic_load_n(src + i, __ATOMIC_RELAXED);
-        bulk_copy(d + head, src + head, n - head);
+    if (n >= BULK_MIN) {
+        bulk_copy(d, src, n);
         return;
     }
 #endif
@@ -115,9 +191,10 @@ static void copy_out(void *dst, const unsigned char *src, size_t n) {
     }
 }
 
+/* Private memory -> slot (64-aligned). */
 static void copy_in(unsigned char *dst, const void *src, size_t n) {
 #if defined(__x86_64__)
-    if (n >= 4096) { /* dst is a ring slot: 64-aligned */
+    if (n >= BULK_MIN) {
         bulk_copy(dst, src, n);
         return;
     }
@@ -155,6 +232,18 @@ SHMHUB_API shmhub_status shmhub_stream_opts_init(shmhub_stream_opts *opts, size_
     return SHMHUB_OK;
 }
 
+/* The ring depth when the options leave slots at 0: DEFAULT_SLOTS frames, fewer for large frames
+ * so that the ring stays within RING_BUDGET bytes (never fewer than 2). A ring much larger than
+ * the caches makes every write and read walk cache-cold slots: a 4 MB round trip with 4 slots
+ * (16 MB) ran at about half the speed of one hot buffer on AMD EPYC; see docs/streams.md,
+ * "Default ring depth". An explicit slots value is always obeyed. */
+#define DEFAULT_SLOTS 8u
+#define RING_BUDGET (8u << 20)
+static uint32_t default_slots(uint64_t stride) {
+    uint64_t n = RING_BUDGET / stride;
+    return n >= DEFAULT_SLOTS ? DEFAULT_SLOTS : n < 2 ? 2u : (uint32_t)n;
+}
+
 static shmhub_status read_stream_opts(const shmhub_stream_opts *in, shmhub_stream_opts *o,
                                       const char *name) {
     shmhub_stream_opts d = SHMHUB_STREAM_OPTS_INIT;
@@ -175,9 +264,9 @@ static shmhub_status read_stream_opts(const shmhub_stream_opts *in, shmhub_strea
     if (HAS(in, reserved) && in->reserved != 0)
         return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': options field 'reserved' must be 0",
                             name);
-    if (o->slots < 2 || o->slots > MAX_SLOTS)
-        return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': slots %u outside [2, %u]", name,
-                            o->slots, MAX_SLOTS);
+    if (o->slots != 0 && (o->slots < 2 || o->slots > MAX_SLOTS))
+        return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': slots %u outside [2, %u] (or 0: chosen "
+                            "from the frame size)", name, o->slots, MAX_SLOTS);
     if (o->writer_mode > SHMHUB_WRITER_MULTI)
         return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': unknown writer mode %u", name,
                             o->writer_mode);
@@ -282,7 +371,7 @@ SHMHUB_API shmhub_status shmhub_stream_create(const char *name, shmhub_dtype dty
     d.ndim = ndim;
     for (uint32_t i = 0; i < ndim; i++) d.shape[i] = shape[i];
     d.slot_stride = shmhub__align_up(d.frame_nbytes, SHMHUB_ALIGNMENT);
-    d.slots = o.slots;
+    d.slots = o.slots ? o.slots : default_slots(d.slot_stride);
     d.writer_mode = o.writer_mode;
     if (d.slot_stride > ((UINT64_C(1) << 56) - 1) / d.slots) /* the ring stays below 2^56 bytes */
         return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': ring of %u frames is too large", name,

@@ -97,9 +97,7 @@ run 1 "$SHMHUB" create 'bad/name' --stream --dtype f4 --shape 4
 pass "bad create --stream combinations exit 2 (usage) or 1 (library)"
 
 # --- a fed stream: list, info --rate, watch -----------------------------------------------------
-# 60 s: the last check needs the feeder alive; on a loaded machine (ASan) the steps before it
-# took more than the 8 s it used to run. It is killed at the end.
-"$FEED" --feed feed 60 1000 &
+"$FEED" --feed feed 120 1000 &  # killed at the end (and by cleanup): long enough for a loaded machine
 PIDS+=($!)
 FEED_PID=$!
 for _ in $(seq 50); do

@@ -1149,7 +1149,7 @@ slots and writer_mode are fixed at create (open reads them from the segment); wa
 
 # Fields
 * `size`: `sizeof(shmhub_stream_opts)` as the caller knows it.
-* `slots`: Frames kept in the ring (create; 2 to 65536, default 8).
+* `slots`: Frames kept in the ring (create; 2 to 65536, or 0, the default since 1.1: 8, fewer for frames over 1 MiB so the ring stays within 8 MiB, at least 2).
 * `writer_mode`: A `shmhub_writer_mode_code` (create; default single).
 * `wait_mode`: A `shmhub_wait_mode_code` (default futex).
 * `spin_ns`: Spin budget for `SHMHUB_WAIT_SPIN_THEN_FUTEX` (default 50 us).

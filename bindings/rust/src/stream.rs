@@ -32,7 +32,8 @@ pub enum WaitMode {
 /// checks it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamOptions {
-    /// Frames in the ring (create only; 2 to 65536; default 8).
+    /// Frames in the ring (create only; 2 to 65536, or 0, the default: chosen by the library from
+    /// the frame size, 8 or fewer so that the ring stays within 8 MiB, at least 2).
     pub slots: u32,
     /// Writer mode (create only).
     pub writer_mode: WriterMode,
@@ -51,7 +52,7 @@ pub struct StreamOptions {
 impl Default for StreamOptions {
     fn default() -> Self {
         StreamOptions {
-            slots: 8,
+            slots: 0,
             writer_mode: WriterMode::Single,
             wait_mode: WaitMode::Futex,
             spin: Duration::from_micros(50),
