@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 20
 DEMO_NAME  ?= demo-$(shell date +%s)-$$$$
 DEMO_SECONDS ?= 10
 
-APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 python3-venv strace swig
+APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 python3-venv strace swig spin
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -22,7 +22,7 @@ all: build
 # Installs missing tools only (cheap when everything is present).
 deps:
 	@missing=""; \
-	for t in cmake cc clang doxygen abidw abidiff python3 strace swig; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	for t in cmake cc clang doxygen abidw abidiff python3 strace swig spin; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing="$$missing libclang-rt"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing (missing:$$missing)"; \
