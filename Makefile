@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 15
 DEMO_NAME  ?= demo-$(shell date +%s)-$$$$
 DEMO_SECONDS ?= 10
 
@@ -15,7 +15,7 @@ PY         := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps venv build test test-c test-asan test-tsan test-fuzz test-python test-xlang demo demo-c bench bench-python abi-baseline clean
-.PHONY: test-julia julia-bindings
+.PHONY: test-julia julia-bindings fuzz-build fuzz-long test-long model soak
 
 all: build
 
@@ -68,10 +68,20 @@ test-tsan: deps
 	cmake --build $(TSAN_BUILD) -j$(JOBS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) -R 'unit_'
 
-test-fuzz: deps
+# libFuzzer smoke runs of every target (validator, open of every kind, CLI parser, layout builder),
+# FUZZ_SECONDS each, from the committed corpora (tests/fuzz/corpus*).
+fuzz-build: deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DSHMHUB_FUZZ=ON -DSHMHUB_DOCS=OFF -DBUILD_TESTING=OFF
-	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_validate
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_all
+
+test-fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BUILD)
+
+# 10 M executions per target (FUZZ_TARGETS to choose) with a figures table (docs/reliability.md).
+FUZZ_RUNS ?= 10000000
+FUZZ_TARGETS ?= fuzz_validate fuzz_open fuzz_cli fuzz_layout
+fuzz-long: fuzz-build
+	FUZZ_RUNS=$(FUZZ_RUNS) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
 # Python: builds and installs the SWIG module into the venv (as a user would, with pip), then
 # runs pytest (SHMHUB_BUILD points the cross-language tests at the C peer programs).
