@@ -83,6 +83,24 @@ FUZZ_TARGETS ?= fuzz_validate fuzz_open fuzz_cli fuzz_layout
 fuzz-long: fuzz-build
 	FUZZ_RUNS=$(FUZZ_RUNS) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
+# The full crash campaigns, the hostile test with extreme values and the long model check
+# (tests/crash/long.sh; figures in docs/reliability.md). Not part of `make test`.
+test-long: build
+	bash tests/crash/long.sh $(BUILD)
+
+# The spin model of the stream protocol (also ctest model_stream in make test).
+model: deps
+	bash tests/model/run.sh
+
+# The demo topology for SOAK_SECONDS (default 600) with random kills and restarts of every
+# consumer and of the producer; RSS, fds and /dev/shm entries must stay flat. Not in make test.
+SOAK_SECONDS ?= 600
+soak: build venv
+	$(VENV)/bin/pip install -q ./bindings/python
+	cd bindings/rust && SHMHUB_LIB_DIR=$(abspath $(BUILD)) cargo build -q --offline --release --example demo_service
+	$(PY) tests/soak/soak.py --build $(BUILD) --seconds $(SOAK_SECONDS) \
+	  --service bindings/rust/target/release/examples/demo_service
+
 # Python: builds and installs the SWIG module into the venv (as a user would, with pip), then
 # runs pytest (SHMHUB_BUILD points the cross-language tests at the C peer programs).
 test-python: venv build

@@ -372,10 +372,11 @@ static void mode_writers(int multi, int64_t kills) {
     snprintf(r->mode, sizeof r->mode, "writers-%s", multi ? "multi" : "single");
     int64_t t0 = now_ns();
     int nw = multi ? 2 : 1;
-    int64_t per = kills / (int64_t)(NCFG * 3);
-    if (per < 1) per = 1;
+    const int64_t rounds = (int64_t)(NCFG * 3);
     for (size_t c = 0; c < NCFG; c++) {
         for (int op = OP_WRITE; op <= OP_LOAN_ABANDON; op++) {
+            int64_t round = (int64_t)c * 3 + op; /* the kills, spread evenly over the rounds */
+            int64_t per = kills / rounds + (round < kills % rounds);
             char name[64];
             snprintf(name, sizeof name, "crash.w%d.%zu.%d", multi, c, op);
             size_t nbytes = CFGS[c].nbytes;

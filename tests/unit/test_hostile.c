@@ -203,7 +203,7 @@ static int hostile_proc(const char *name, const char *dir, int extreme_head) {
         if (rnd() % 1024 == 0) { /* hold the value while the writer is quiet: 20 ms, or (head)
                                   * past the slack: a zero-timeout call that hangs shows as late */
             atomic_store(&H->quiet, 1);
-            int64_t until = now() + (wi == 0 && rnd() % 2 ? SLACK_NS + 200 * MS : 20 * MS);
+            int64_t until = now() + (wi == 0 && rnd() % 2 ? 2 * SLACK_NS + 500 * MS : 20 * MS);
             while (now() < until) atomic_store_explicit(w, v, memory_order_relaxed);
             atomic_store(&H->quiet, 0);
         }
