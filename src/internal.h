@@ -6,6 +6,7 @@
 #include "shmhub.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -92,8 +93,13 @@ struct shmhub_segment {
     uint32_t creator_pid, creator_uid;
     int64_t created_ns;
     size_t narrays;
-    struct shmhub_array *arrays; /* private, validated copy of the directory */
+    /* Private, validated copy of the directory. The same allocation also holds the snapshot of
+     * the checksummed bytes [256, immutable_end) (directory + ext) taken once at open: `ext`
+     * points into it, so free(arrays) releases both. Nothing is read twice from the mapping. */
+    struct shmhub_array *arrays;
+    const unsigned char *ext;    /* private copy of the ext descriptor (ext_size bytes), or NULL */
     uint64_t ext_offset, ext_size, control_offset, control_size;
+    uint64_t owner_token;        /* shmhub__proc_self() of the process that made this handle */
 };
 
 typedef struct shmhub__array_spec {
@@ -144,6 +150,9 @@ typedef struct shmhub__create_req {
 SHMHUB__HIDDEN shmhub_status shmhub__segment_create(const char *name, const shmhub__create_req *req,
                                                     const shmhub_segment_opts *opts,
                                                     shmhub_segment **out);
+/* Unlinks the file the handle created (if the name still refers to it) and frees the handle:
+ * for a create that fails after the segment exists. */
+SHMHUB__HIDDEN void shmhub__segment_discard(shmhub_segment *seg);
 /* Opens and validates; expected_kind 0 accepts any kind. */
 SHMHUB__HIDDEN shmhub_status shmhub__segment_open(const char *name, uint32_t expected_kind,
                                                   const shmhub_segment_opts *opts,
@@ -163,10 +172,14 @@ SHMHUB__HIDDEN shmhub_status shmhub__nbytes(shmhub_dtype dtype, uint32_t ndim, c
 
 /* ---- sync (sync.c) --------------------------------------------------------------------------- */
 SHMHUB__HIDDEN int64_t shmhub__now_ns(int clock_id);
+/* CLOCK_MONOTONIC deadline of a timeout: INT64_MAX for negative (forever) or huge timeouts (no
+ * signed overflow), now for 0. */
+SHMHUB__HIDDEN int64_t shmhub__deadline(int64_t timeout_ns);
 /* Waits while *word == expected, up to timeout_ns (<0 forever). Returns 0 when woken or the value
- * changed, ETIMEDOUT on timeout, EINTR on signal. */
+ * changed, ETIMEDOUT on timeout, EINTR on signal (callers loop until their deadline). */
 SHMHUB__HIDDEN int shmhub__futex_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
-SHMHUB__HIDDEN void shmhub__futex_wake_all(_Atomic uint32_t *word);
+/* Wakes every sleeper on word; returns how many were woken (0 on error). */
+SHMHUB__HIDDEN int shmhub__futex_wake_all(_Atomic uint32_t *word);
 
 /* ---- process identity (proc.c) --------------------------------------------------------------- */
 /* An owner token: pid (low 22 bits) + process start time in clock ticks (high 42 bits); never 0
@@ -189,7 +202,69 @@ SHMHUB__HIDDEN int shmhub__pid_alive(int64_t pid);
 #ifdef SHMHUB_TEST_HOOKS
 /* Test-only (stream.c): the next stream write copies `bytes` bytes, then SIGKILL; < 0 disarms. */
 SHMHUB__HIDDEN void shmhub__test_crash_after(int64_t bytes);
+/* Test-only (stream.c): the next `n` handle allocations in stream create/open fail. */
+SHMHUB__HIDDEN void shmhub__test_fail_stream_alloc(int n);
+/* Test-only counters (this process): FUTEX_WAKE calls made (sync.c), sleeps registered as a
+ * waiter on a stream's notify or lock word (stream.c). */
+SHMHUB__HIDDEN extern _Atomic uint64_t shmhub__test_wake_calls;
+SHMHUB__HIDDEN extern _Atomic uint64_t shmhub__test_waiter_registrations;
 #endif
+
+/* ---- streams (stream.c): the shared structures, here so tests can name the fields ----------- */
+
+typedef struct shmhub__stream_desc { /* the ext area: immutable, checksummed */
+    uint32_t dtype;
+    uint32_t ndim;
+    uint64_t shape[SHMHUB_MAX_NDIM];
+    uint64_t frame_nbytes;
+    uint64_t slot_stride;  /* frame_nbytes rounded up to 64 */
+    uint32_t slots;
+    uint32_t writer_mode;
+    uint64_t reserved[4];
+} shmhub__stream_desc;
+_Static_assert(sizeof(shmhub__stream_desc) == 128, "stream descriptor is 128 bytes");
+
+/* Waiter registration slots (docs/streams.md, "Sleeping and waking"): a sleeping reader (or a
+ * writer sleeping on the multi-writer lock) owns one slot holding its process's owner token and
+ * sets bit (SHMHUB__WAITER_BIT0 + slot) in `waiters` (or `lock_waiters`). The low 16 bits of
+ * those words stay a plain count for layout-1.0 libraries. A writer whose FUTEX_WAKE woke nobody
+ * checks the slots' owners and clears the bits of dead ones, so a reader killed asleep costs one
+ * wake-up, not one per publish forever. */
+#define SHMHUB__WAITER_SLOTS 16u
+#define SHMHUB__WAITER_BIT0 16u
+#define SHMHUB__WAITER_LEGACY_MASK 0xffffu
+#define SHMHUB__WAITER_SLOTS_A 7u /* slots 0..6 at control bytes 72..127, 7..15 at 168..239 */
+
+typedef struct shmhub__stream_ctl { /* the control area's first 256 bytes: mutable */
+    _Atomic uint64_t head;          /*   0: newest committed sequence number, 0 = none */
+    _Atomic int64_t last_write_ns;  /*   8 */
+    uint8_t pad0[48];
+    _Atomic uint32_t notify;        /*  64: futex word, low 32 bits of head */
+    _Atomic uint32_t waiters;       /*  68: registered sleepers: slot bits (16..31) + 1.0 count */
+    _Atomic uint64_t waiter_a[SHMHUB__WAITER_SLOTS_A]; /* 72: waiter slots 0..6 (owner tokens) */
+    _Atomic uint32_t lock;          /* 128: multi-writer lock: holder's thread id, 0 = free */
+    _Atomic uint32_t lock_waiters;  /* 132: writers sleeping on lock: slot bits + 1.0 count */
+    _Atomic uint32_t writer_pid;    /* 136: pid of writer_token (for layout-1.0 libraries) */
+    uint32_t pad2;
+    _Atomic uint64_t recoveries;    /* 144: locks or claims taken over from dead processes */
+    _Atomic uint64_t writer_token;  /* 152: single-writer claim / last multi-writer (owner token) */
+    _Atomic uint64_t lock_owner;    /* 160: owner token of the multi-writer lock's holder */
+    _Atomic uint64_t waiter_b[SHMHUB__WAITER_SLOTS - SHMHUB__WAITER_SLOTS_A]; /* 168: slots 7..15 */
+    uint8_t pad3[16];
+} shmhub__stream_ctl;
+_Static_assert(sizeof(shmhub__stream_ctl) == 256, "stream control block is 256 bytes");
+_Static_assert(offsetof(shmhub__stream_ctl, waiter_a) == 72 &&
+                   offsetof(shmhub__stream_ctl, writer_token) == 152 &&
+                   offsetof(shmhub__stream_ctl, lock_owner) == 160 &&
+                   offsetof(shmhub__stream_ctl, waiter_b) == 168,
+               "stream control block offsets (docs/layout.md)");
+
+typedef struct shmhub__slot { /* one per ring slot, after the control block */
+    _Atomic uint64_t lock;   /* 2n: frame n; 2n+1: frame n being written; 0: empty */
+    _Atomic int64_t ts_ns;   /* commit time of the frame */
+    uint8_t pad[48];
+} shmhub__slot;
+_Static_assert(sizeof(shmhub__slot) == 64, "slot header is 64 bytes");
 
 static inline uint64_t shmhub__align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 

@@ -177,47 +177,8 @@ static int has_duplicate_names(const shmhub_array *arrays, size_t n) {
     return dup;
 }
 
-shmhub_status shmhub__validate(const unsigned char *base, size_t size, const char *name,
-                               shmhub_segment *seg) {
-    const shmhub__header *h = (const shmhub__header *)base;
-    if (size < sizeof *h)
-        return CORRUPT("segment '%s': truncated: %zu bytes, smaller than the %zu-byte header", name,
-                       size, sizeof *h);
-    if (memcmp(h->magic, SHMHUB__MAGIC, 8) != 0)
-        return CORRUPT("segment '%s': bad magic (not a shmhub segment)", name);
-    if (h->endian_tag != SHMHUB__ENDIAN_TAG)
-        return CORRUPT("segment '%s': bad byte-order tag 0x%08x (expected 0x%08x)", name,
-                       h->endian_tag, SHMHUB__ENDIAN_TAG);
-    if (h->layout_major > SHMHUB_LAYOUT_MAJOR)
-        return shmhub__fail(SHMHUB_E_VERSION, "segment '%s': layout major %u > supported %d", name,
-                            h->layout_major, SHMHUB_LAYOUT_MAJOR);
-    if (h->layout_major < 1 || h->layout_minor > 99)
-        return CORRUPT("segment '%s': invalid layout version %u.%u", name, h->layout_major,
-                       h->layout_minor);
-    uint32_t state = atomic_load_explicit((_Atomic uint32_t *)&h->state, memory_order_acquire);
-    if (state != SHMHUB__STATE_READY)
-        return CORRUPT("segment '%s': invalid state word %u (not ready)", name, state);
-    if (h->total_size != size)
-        return CORRUPT("segment '%s': header says %llu bytes but the file has %zu (truncated or "
-                       "extended)",
-                       name, (unsigned long long)h->total_size, size);
-    if (h->dir_offset != SHMHUB__DIR_OFFSET || h->entry_size != SHMHUB__ENTRY_SIZE)
-        return CORRUPT("segment '%s': bad directory offset %llu or entry size %u", name,
-                       (unsigned long long)h->dir_offset, h->entry_size);
-    if (h->array_count > SHMHUB_MAX_ARRAYS)
-        return CORRUPT("segment '%s': %u arrays > maximum %d", name, h->array_count,
-                       SHMHUB_MAX_ARRAYS);
-    uint64_t dir_end = SHMHUB__DIR_OFFSET + (uint64_t)h->array_count * SHMHUB__ENTRY_SIZE;
-    if (h->ext_size > size || (h->ext_size && h->ext_offset != dir_end) ||
-        (!h->ext_size && h->ext_offset != 0) || h->immutable_end != dir_end + h->ext_size ||
-        h->immutable_end > size)
-        return CORRUPT("segment '%s': descriptor area [%llu, %llu) does not fit in %zu bytes", name,
-                       (unsigned long long)h->ext_offset, (unsigned long long)h->immutable_end,
-                       size);
-    uint64_t sum = shmhub__checksum(base, h->immutable_end);
-    if (sum != h->checksum)
-        return CORRUPT("segment '%s': header checksum mismatch (stored %016llx, computed %016llx)",
-                       name, (unsigned long long)h->checksum, (unsigned long long)sum);
+/* The kind, page size, payload and control area of a (private, checksummed) header copy. */
+static shmhub_status validate_areas(const shmhub__header *h, size_t size, const char *name) {
     if (!shmhub_kind_name((int32_t)h->kind))
         return shmhub__fail(SHMHUB_E_VERSION,
                             "segment '%s': unknown kind %u (written by a newer library?)", name,
@@ -238,21 +199,90 @@ shmhub_status shmhub__validate(const unsigned char *base, size_t size, const cha
                        (unsigned long long)h->control_offset, (unsigned long long)h->control_size,
                        (unsigned long long)h->immutable_end,
                        (unsigned long long)h->payload_offset);
+    return SHMHUB_OK;
+}
 
-    const shmhub__entry *e = (const shmhub__entry *)(base + SHMHUB__DIR_OFFSET);
-    shmhub_array *arrays = calloc(h->array_count ? h->array_count : 1, sizeof *arrays);
-    if (!arrays) return shmhub__fail(SHMHUB_E_NO_MEMORY, "segment '%s': out of memory", name);
+shmhub_status shmhub__validate(const unsigned char *base, size_t size, const char *name,
+                               shmhub_segment *seg) {
+    /* Shared memory is untrusted: the header, and below the directory and ext area, are copied
+     * into private memory ONCE, and only the copies are checked and used. A process rewriting the
+     * mapping meanwhile (ndim 1 -> 40 after the check) can only make the checksum fail. */
+    shmhub__header hdr;
+    if (size < sizeof hdr)
+        return CORRUPT("segment '%s': truncated: %zu bytes, smaller than the %zu-byte header", name,
+                       size, sizeof hdr);
+    memcpy(&hdr, base, sizeof hdr);
+    const shmhub__header *h = &hdr;
+    if (memcmp(h->magic, SHMHUB__MAGIC, 8) != 0)
+        return CORRUPT("segment '%s': bad magic (not a shmhub segment)", name);
+    if (h->endian_tag != SHMHUB__ENDIAN_TAG)
+        return CORRUPT("segment '%s': bad byte-order tag 0x%08x (expected 0x%08x)", name,
+                       h->endian_tag, SHMHUB__ENDIAN_TAG);
+    if (h->layout_major > SHMHUB_LAYOUT_MAJOR)
+        return shmhub__fail(SHMHUB_E_VERSION, "segment '%s': layout major %u > supported %d", name,
+                            h->layout_major, SHMHUB_LAYOUT_MAJOR);
+    if (h->layout_major < 1 || h->layout_minor > 99)
+        return CORRUPT("segment '%s': invalid layout version %u.%u", name, h->layout_major,
+                       h->layout_minor);
+    uint32_t state = atomic_load_explicit((_Atomic uint32_t *)&((const shmhub__header *)base)->state,
+                                          memory_order_acquire);
+    if (state != SHMHUB__STATE_READY)
+        return CORRUPT("segment '%s': invalid state word %u (not ready)", name, state);
+    if (h->total_size != size)
+        return CORRUPT("segment '%s': header says %llu bytes but the file has %zu (truncated or "
+                       "extended)",
+                       name, (unsigned long long)h->total_size, size);
+    if (h->dir_offset != SHMHUB__DIR_OFFSET || h->entry_size != SHMHUB__ENTRY_SIZE)
+        return CORRUPT("segment '%s': bad directory offset %llu or entry size %u", name,
+                       (unsigned long long)h->dir_offset, h->entry_size);
+    if (h->array_count > SHMHUB_MAX_ARRAYS)
+        return CORRUPT("segment '%s': %u arrays > maximum %d", name, h->array_count,
+                       SHMHUB_MAX_ARRAYS);
+    uint64_t dir_end = SHMHUB__DIR_OFFSET + (uint64_t)h->array_count * SHMHUB__ENTRY_SIZE;
+    if (h->ext_size > size || (h->ext_size && h->ext_offset != dir_end) ||
+        (!h->ext_size && h->ext_offset != 0) || h->immutable_end != dir_end + h->ext_size ||
+        h->immutable_end > size)
+        return CORRUPT("segment '%s': descriptor area [%llu, %llu) does not fit in %zu bytes", name,
+                       (unsigned long long)h->ext_offset, (unsigned long long)h->immutable_end,
+                       size);
+    /* One allocation: the array table, then the snapshot of [256, immutable_end). */
+    uint32_t count = h->array_count;
+    size_t table = (size_t)count * sizeof(shmhub_array);
+    size_t imm = (size_t)(h->immutable_end - SHMHUB__DIR_OFFSET);
+    if (imm > SIZE_MAX - table - 1)
+        return shmhub__fail(SHMHUB_E_NO_MEMORY, "segment '%s': out of memory", name);
+    unsigned char *mem = calloc(1, table + imm + 1);
+    if (!mem) return shmhub__fail(SHMHUB_E_NO_MEMORY, "segment '%s': out of memory", name);
+    shmhub_array *arrays = (shmhub_array *)mem;
+    unsigned char *snap = mem + table;
+    memcpy(snap, base + SHMHUB__DIR_OFFSET, imm);
+    uint64_t sum = fnv1a(fnv1a(UINT64_C(0xcbf29ce484222325), (const unsigned char *)h,
+                               offsetof(shmhub__header, checksum)),
+                         snap, imm);
+    if (sum != h->checksum) {
+        free(mem);
+        return CORRUPT("segment '%s': header checksum mismatch (stored %016llx, computed %016llx)",
+                       name, (unsigned long long)h->checksum, (unsigned long long)sum);
+    }
+
+    shmhub_status bad = validate_areas(h, size, name);
+    if (bad != SHMHUB_OK) {
+        free(mem);
+        return bad;
+    }
+
+    const shmhub__entry *e = (const shmhub__entry *)snap;
     uint64_t prev_end = h->payload_offset;
-    for (uint32_t i = 0; i < h->array_count; i++, e++) {
+    for (uint32_t i = 0; i < count; i++, e++) {
         shmhub_array *a = &arrays[i];
         shmhub_status st = SHMHUB_E_CORRUPT;
-        uint64_t nbytes, count;
+        uint64_t nbytes, n;
         if (!memchr(e->name, '\0', sizeof e->name) || !shmhub__array_name_ok(e->name)) {
             CORRUPT("segment '%s': array %u has an invalid name", name, i);
         } else if (!shmhub_dtype_size((shmhub_dtype)e->dtype) || e->ndim > SHMHUB_MAX_NDIM) {
             CORRUPT("segment '%s': array '%s': invalid dtype %u or ndim %u", name, e->name,
                     e->dtype, e->ndim);
-        } else if (shmhub__nbytes((shmhub_dtype)e->dtype, e->ndim, e->shape, &nbytes, &count) !=
+        } else if (shmhub__nbytes((shmhub_dtype)e->dtype, e->ndim, e->shape, &nbytes, &n) !=
                        SHMHUB_OK ||
                    nbytes != e->nbytes) {
             CORRUPT("segment '%s': array '%s': shape and byte size %llu disagree", name, e->name,
@@ -267,28 +297,29 @@ shmhub_status shmhub__validate(const unsigned char *base, size_t size, const cha
             st = SHMHUB_OK;
         }
         if (st != SHMHUB_OK) {
-            free(arrays);
+            free(mem);
             return st;
         }
         a->seg = seg;
-        strcpy(a->name, e->name);
+        memcpy(a->name, e->name, sizeof a->name); /* NUL found above, in this same private copy */
         a->dtype = (shmhub_dtype)e->dtype;
         a->ndim = e->ndim;
         memcpy(a->shape, e->shape, sizeof(uint64_t) * e->ndim);
-        a->size = count;
+        a->size = n;
         a->offset = e->offset;
         a->nbytes = e->nbytes;
         a->data = (void *)(base + e->offset);
         prev_end = e->offset + e->nbytes;
     }
-    int dup = h->array_count > 1 ? has_duplicate_names(arrays, h->array_count) : 0;
+    int dup = count > 1 ? has_duplicate_names(arrays, count) : 0;
     if (dup) {
-        free(arrays);
+        free(mem);
         return dup < 0 ? shmhub__fail(SHMHUB_E_NO_MEMORY, "segment '%s': out of memory", name)
                        : CORRUPT("segment '%s': two arrays share a name", name);
     }
     seg->arrays = arrays;
-    seg->narrays = h->array_count;
+    seg->narrays = count;
+    seg->ext = h->ext_size ? snap + (h->ext_offset - SHMHUB__DIR_OFFSET) : NULL;
     seg->kind = h->kind;
     seg->layout_version = h->layout_major * 100 + h->layout_minor;
     seg->creator_pid = h->creator_pid;
@@ -312,6 +343,7 @@ static shmhub_status new_handle(const char *name, const shmhub__opts *o, shmhub_
         return shmhub__fail(SHMHUB_E_NO_MEMORY, "segment '%s': out of memory", name);
     }
     strcpy(seg->name, name);
+    seg->owner_token = shmhub__proc_self();
     shmhub_status st = shmhub__path(name, seg->dir, seg->path, sizeof seg->path);
     if (st != SHMHUB_OK) {
         free(seg->dir);
@@ -489,7 +521,7 @@ SHMHUB_API shmhub_status shmhub_segment_create(const char *name, const shmhub_la
  * creator still initialising it); the mapping never exceeds what fstat reports. */
 static shmhub_status map_when_ready(int fd, const char *name, int64_t timeout_ns, int prot,
                                     unsigned char **base_out, size_t *size_out) {
-    int64_t deadline = timeout_ns < 0 ? INT64_MAX : shmhub__now_ns(CLOCK_MONOTONIC) + timeout_ns;
+    int64_t deadline = shmhub__deadline(timeout_ns);
     for (;;) {
         struct stat sb;
         if (fstat(fd, &sb) != 0) return shmhub__fail_errno(errno, "fstat", name);
@@ -603,14 +635,26 @@ SHMHUB_API shmhub_status shmhub_segment_open(const char *name, const shmhub_segm
 
 /* ---- close, unlink, getters ---------------------------------------------------------------- */
 
-SHMHUB_API void shmhub_segment_close(shmhub_segment *seg) {
-    if (!seg) return;
-    /* Only if the name still refers to the file this handle created: a segment re-created under
-     * the same name after an unlink belongs to someone else. */
+/* Unlinks the file this handle created, if the name still refers to it: a segment re-created
+ * under the same name after an unlink belongs to someone else. */
+static void unlink_own_file(const shmhub_segment *seg) {
     struct stat sb;
-    if (seg->unlink_on_close && stat(seg->path, &sb) == 0 && (uint64_t)sb.st_dev == seg->file_dev &&
+    if (seg->file_ino && stat(seg->path, &sb) == 0 && (uint64_t)sb.st_dev == seg->file_dev &&
         (uint64_t)sb.st_ino == seg->file_ino)
         unlink_file(seg->name, seg->dir, seg->path);
+}
+
+void shmhub__segment_discard(shmhub_segment *seg) {
+    if (!seg) return;
+    unlink_own_file(seg);
+    free_handle(seg);
+}
+
+SHMHUB_API void shmhub_segment_close(shmhub_segment *seg) {
+    if (!seg) return;
+    /* SHMHUB_UNLINK_ON_CLOSE belongs to the creating process: a handle inherited across fork and
+     * closed in the child only unmaps. */
+    if (seg->unlink_on_close && seg->owner_token == shmhub__proc_self()) unlink_own_file(seg);
     free_handle(seg);
 }
 

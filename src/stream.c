@@ -18,47 +18,18 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- shared structures ----------------------------------------------------------------------- */
-
-typedef struct shmhub__stream_desc { /* the ext area: immutable, checksummed */
-    uint32_t dtype;
-    uint32_t ndim;
-    uint64_t shape[SHMHUB_MAX_NDIM];
-    uint64_t frame_nbytes;
-    uint64_t slot_stride;  /* frame_nbytes rounded up to 64 */
-    uint32_t slots;
-    uint32_t writer_mode;
-    uint64_t reserved[4];
-} shmhub__stream_desc;
-_Static_assert(sizeof(shmhub__stream_desc) == 128, "stream descriptor is 128 bytes");
-
-typedef struct shmhub__stream_ctl { /* the control area's first 256 bytes: mutable */
-    _Atomic uint64_t head;          /*   0: newest committed sequence number, 0 = none */
-    _Atomic int64_t last_write_ns;  /*   8 */
-    uint8_t pad0[48];
-    _Atomic uint32_t notify;        /*  64: futex word, low 32 bits of head */
-    _Atomic uint32_t waiters;       /*  68: readers sleeping (or about to) on notify */
-    uint8_t pad1[56];
-    _Atomic uint32_t lock;          /* 128: multi-writer lock: owner thread id, 0 = free */
-    _Atomic uint32_t lock_waiters;  /* 132 */
-    _Atomic uint32_t writer_pid;    /* 136: single-writer claim / last writer's pid */
-    uint32_t pad2;
-    _Atomic uint64_t recoveries;    /* 144: locks or claims taken over from dead processes */
-    uint8_t pad3[104];
-} shmhub__stream_ctl;
-_Static_assert(sizeof(shmhub__stream_ctl) == 256, "stream control block is 256 bytes");
-
-typedef struct shmhub__slot { /* one per ring slot, after the control block */
-    _Atomic uint64_t lock;   /* 2n: frame n; 2n+1: frame n being written; 0: empty */
-    _Atomic int64_t ts_ns;   /* commit time of the frame */
-    uint8_t pad[48];
-} shmhub__slot;
-_Static_assert(sizeof(shmhub__slot) == 64, "slot header is 64 bytes");
+/* The shared structures (ext descriptor, control block, slot headers) are in internal.h. */
 
 #define MAX_SLOTS 65536u
 #define MAX_LAPS 1000
 #define LIVENESS_SLICE_NS 50000000
-#define READ_ONLY_SLICE_NS 1000000
+#define READ_ONLY_SLICE_NS 1000000  /* unregistered sleepers (read-only, or no free slot) */
+#define LOCK_SLICE_NS 10000000
+#define HEAL_INTERVAL_NS 100000000  /* at most one waiter-slot audit per writer handle per 100 ms */
+#define CLAIM_TRIES 1000
+/* Sequence numbers above 2^62 cannot happen (at 10^9 frames/s it takes 146 years), so a head
+ * beyond it is corrupt; below it, 2 * seq + 1 and the slot arithmetic cannot wrap. */
+#define MAX_SEQ (UINT64_C(1) << 62)
 
 struct shmhub_stream {
     shmhub_segment *seg;
@@ -73,10 +44,13 @@ struct shmhub_stream {
     uint32_t ndim;
     uint64_t shape[SHMHUB_MAX_NDIM];
     _Atomic uint64_t cursor; /* relaxed: per handle, atomic only so concurrent reads are race-free */
-    uint32_t claimed_pid;   /* single-writer role held by this handle (0 = not claimed) */
+    /* Identity (owner tokens, shmhub__proc_self()): a handle inherited across fork belongs to the
+     * process that made the claim or loan; another process closing it only unmaps it. */
+    uint64_t claim_token;    /* single-writer claim held through this handle: the claimer, or 0 */
+    uint64_t loan_token;     /* the process that opened the loan */
     int loan_open;
     uint64_t loan_seq;
-    int loan_locked;
+    int64_t next_heal_ns;    /* writer side: earliest next waiter-slot audit (CLOCK_MONOTONIC) */
     _Atomic int busy;        /* a write or loan is in progress on this handle */
 };
 
@@ -213,14 +187,27 @@ static shmhub_status read_stream_opts(const shmhub_stream_opts *in, shmhub_strea
 
 /* ---- create / open / close --------------------------------------------------------------------- */
 
+#ifdef SHMHUB_TEST_HOOKS
+static _Atomic int test_fail_alloc;
+SHMHUB__HIDDEN void shmhub__test_fail_stream_alloc(int n) { atomic_store(&test_fail_alloc, n); }
+static void *handle_alloc(void) {
+    if (atomic_load(&test_fail_alloc) > 0 && atomic_fetch_sub(&test_fail_alloc, 1) > 0) return NULL;
+    return calloc(1, sizeof(struct shmhub_stream));
+}
+#else
+static void *handle_alloc(void) { return calloc(1, sizeof(struct shmhub_stream)); }
+#endif
+
 /* Builds the handle from an opened or created segment, validating the stream descriptor. */
 static shmhub_status attach(shmhub_segment *seg, const shmhub_stream_opts *o, shmhub_stream **out) {
     const char *name = seg->name;
-    if (seg->ext_size != sizeof(shmhub__stream_desc))
+    if (seg->ext_size != sizeof(shmhub__stream_desc) || !seg->ext)
         return shmhub__fail(SHMHUB_E_CORRUPT, "stream '%s': descriptor of %llu bytes, expected %zu",
                             name, (unsigned long long)seg->ext_size, sizeof(shmhub__stream_desc));
     shmhub__stream_desc d;
-    memcpy(&d, seg->base + seg->ext_offset, sizeof d); /* private copy: checksummed at open */
+    /* The open's private snapshot (checksummed), never the shared mapping: nothing another process
+     * writes between the checks below and their use can change what was checked. */
+    memcpy(&d, seg->ext, sizeof d);
     uint64_t nbytes, count;
     if (shmhub__nbytes((shmhub_dtype)d.dtype, d.ndim, d.shape, &nbytes, &count) != SHMHUB_OK ||
         nbytes != d.frame_nbytes || nbytes == 0 ||
@@ -233,7 +220,7 @@ static shmhub_status attach(shmhub_segment *seg, const shmhub_stream_opts *o, sh
         seg->control_size != sizeof(shmhub__stream_ctl) + (uint64_t)d.slots * sizeof(shmhub__slot))
         return shmhub__fail(SHMHUB_E_CORRUPT, "stream '%s': ring or control area has the wrong size",
                             name);
-    shmhub_stream *s = calloc(1, sizeof *s);
+    shmhub_stream *s = handle_alloc();
     if (!s) return shmhub__fail(SHMHUB_E_NO_MEMORY, "stream '%s': out of memory", name);
     s->seg = seg;
     s->ctl = (shmhub__stream_ctl *)(seg->base + seg->control_offset);
@@ -305,10 +292,9 @@ SHMHUB_API shmhub_status shmhub_stream_create(const char *name, shmhub_dtype dty
     st = shmhub__segment_create(name, &req, o.segment, &seg);
     free(layout.specs);
     if (st != SHMHUB_OK) return st;
-    if ((st = attach(seg, &o, out)) != SHMHUB_OK) {
-        shmhub_segment_close(seg);
-        shmhub_unlink_in(name, seg->dir);
-    }
+    /* discard unlinks (only the file this handle created) and then frees seg: nothing of seg is
+     * read after it (the earlier close-then-unlink read seg->dir after the free). */
+    if ((st = attach(seg, &o, out)) != SHMHUB_OK) shmhub__segment_discard(seg);
     return st;
 }
 
@@ -324,81 +310,200 @@ SHMHUB_API shmhub_status shmhub_stream_open(const char *name, const shmhub_strea
     return st;
 }
 
+/* ---- waiter registration (docs/streams.md, "Sleeping and waking") ------------------------------ */
+
+#ifdef SHMHUB_TEST_HOOKS
+_Atomic uint64_t shmhub__test_waiter_registrations;
+#endif
+
+static inline _Atomic uint64_t *waiter_slot(shmhub__stream_ctl *c, unsigned i) {
+    return i < SHMHUB__WAITER_SLOTS_A ? &c->waiter_a[i] : &c->waiter_b[i - SHMHUB__WAITER_SLOTS_A];
+}
+
+/* Registers the caller as a sleeper on *word (waiters or lock_waiters): takes a free slot (CAS of
+ * its owner token from 0), then sets the slot's bit (seq_cst: the caller's next load of head or
+ * lock is ordered after it, the Dekker pair of the waker's fence). Returns the slot, or -1 when
+ * all slots are taken: the caller then sleeps unregistered, in short slices. */
+static int register_waiter(shmhub__stream_ctl *c, _Atomic uint32_t *word) {
+    uint64_t me = shmhub__proc_self();
+    for (unsigned i = 0; i < SHMHUB__WAITER_SLOTS; i++) {
+        _Atomic uint64_t *slot = waiter_slot(c, i);
+        uint64_t free_slot = 0;
+        if (atomic_load_explicit(slot, memory_order_relaxed) != 0 ||
+            !atomic_compare_exchange_strong(slot, &free_slot, me))
+            continue;
+        atomic_fetch_or(word, UINT32_C(1) << (SHMHUB__WAITER_BIT0 + i));
+#ifdef SHMHUB_TEST_HOOKS
+        atomic_fetch_add_explicit(&shmhub__test_waiter_registrations, 1, memory_order_relaxed);
+#endif
+        return (int)i;
+    }
+    return -1;
+}
+
+static void unregister_waiter(shmhub__stream_ctl *c, _Atomic uint32_t *word, int i) {
+    if (i < 0) return;
+    atomic_fetch_and(word, ~(UINT32_C(1) << (SHMHUB__WAITER_BIT0 + (unsigned)i)));
+    atomic_store_explicit(waiter_slot(c, (unsigned)i), 0, memory_order_release);
+}
+
+/* Called by a writer whose FUTEX_WAKE found nobody asleep although a waiter bit was set: the
+ * registrations of processes that died (killed asleep) are cleared, so they cost one wake-up,
+ * not one per publish forever. A live registered sleeper that is just about to sleep, or just
+ * woke, is left alone. At most once per HEAL_INTERVAL_NS per handle (each check reads /proc). */
+static void heal_waiters(shmhub_stream *s) {
+    int64_t now = shmhub__now_ns(CLOCK_MONOTONIC);
+    if (now < s->next_heal_ns) return;
+    s->next_heal_ns = now + HEAL_INTERVAL_NS;
+    shmhub__stream_ctl *c = s->ctl;
+    for (unsigned i = 0; i < SHMHUB__WAITER_SLOTS; i++) {
+        _Atomic uint64_t *slot = waiter_slot(c, i);
+        uint64_t t = atomic_load(slot);
+        if (!t || shmhub__token_alive(t)) continue;
+        /* The dead owner cannot touch the slot again and nobody else can take it while it holds
+         * t: clear its bit in both words first, then free the slot. */
+        uint32_t bit = UINT32_C(1) << (SHMHUB__WAITER_BIT0 + i);
+        atomic_fetch_and(&c->waiters, ~bit);
+        atomic_fetch_and(&c->lock_waiters, ~bit);
+        atomic_compare_exchange_strong(slot, &t, 0);
+    }
+}
+
+/* ---- close ----------------------------------------------------------------------------------------- */
+
+/* Gives up this process's single-writer claim: the pid mirror first, then the token (so a
+ * layout-1.0 library never sees a pid without a token from us). */
+static void release_claim(shmhub_stream *s, uint64_t me) {
+    shmhub__stream_ctl *c = s->ctl;
+    s->claim_token = 0;
+    if (atomic_load(&c->writer_token) != me) return; /* taken over meanwhile: not ours */
+    uint32_t pid = shmhub__token_pid(me);
+    atomic_compare_exchange_strong(&c->writer_pid, &pid, 0);
+    atomic_compare_exchange_strong(&c->writer_token, &me, 0);
+}
+
 SHMHUB_API void shmhub_stream_close(shmhub_stream *s) {
     if (!s) return;
-    if (s->loan_open) shmhub_stream_abandon(s);
-    if (s->claimed_pid) {
-        uint32_t me = s->claimed_pid;
-        atomic_compare_exchange_strong(&s->ctl->writer_pid, &me, 0);
-    }
+    /* Only what this process owns is given back: in a forked child, an inherited handle's claim,
+     * loan and writer lock are the parent's, and closing only unmaps. */
+    uint64_t me = shmhub__proc_self();
+    if (s->loan_open && s->loan_token == me) shmhub_stream_abandon(s);
+    if (s->claim_token && s->claim_token == me) release_claim(s, me);
     shmhub_segment_close(s->seg);
     free(s);
 }
 
 /* ---- writer side -------------------------------------------------------------------------------- */
 
-static uint32_t thread_id(void) { return (uint32_t)syscall(SYS_gettid); }
-
-/* Single-writer mode: claim the writer role once per handle. A dead holder's claim is taken over. */
+/* Single-writer mode: claim the writer role once per handle; a dead holder's claim (by owner
+ * token: a restarted process with the dead one's pid is not the dead one) is taken over. Once
+ * claimed, each write re-checks the claim with one relaxed load of a line the writer owns. */
 static shmhub_status claim_writer(shmhub_stream *s) {
-    if (s->claimed_pid) return SHMHUB_OK;
-    uint32_t me = (uint32_t)getpid();
-    for (;;) {
-        uint32_t cur = atomic_load(&s->ctl->writer_pid);
+    shmhub__stream_ctl *c = s->ctl;
+    uint64_t me = shmhub__proc_self();
+    if (s->claim_token == me) {
+        uint64_t holder = atomic_load_explicit(&c->writer_token, memory_order_relaxed);
+        if (holder == me) return SHMHUB_OK;
+        s->claim_token = 0;
+        return shmhub__fail(SHMHUB_E_BUSY,
+                            "stream '%s': this handle's single-writer claim was taken over (now "
+                            "held by pid %u); not writing alongside another writer",
+                            s->seg->name, shmhub__token_pid(holder));
+    }
+    s->claim_token = 0; /* a claim inherited across fork is the parent's */
+    uint32_t my_pid = shmhub__token_pid(me);
+    for (int tries = 0; tries < CLAIM_TRIES; tries++) {
+        uint64_t cur = atomic_load(&c->writer_token);
         if (cur == me)
             return shmhub__fail(SHMHUB_E_BUSY,
                                 "stream '%s': another handle in this process is its single writer",
                                 s->seg->name);
-        if (cur && shmhub__pid_alive(cur))
+        if (cur && shmhub__token_alive(cur))
             return shmhub__fail(SHMHUB_E_BUSY,
                                 "stream '%s': process %u is its single writer; create the stream "
                                 "with SHMHUB_WRITER_MULTI for several writers",
-                                s->seg->name, cur);
-        if (atomic_compare_exchange_strong(&s->ctl->writer_pid, &cur, me)) {
-            if (cur) atomic_fetch_add(&s->ctl->recoveries, 1);
-            break;
+                                s->seg->name, shmhub__token_pid(cur));
+        /* No token but a pid: a writer using a layout-1.0 library claimed it by pid alone. */
+        uint32_t legacy = cur ? 0 : atomic_load(&c->writer_pid);
+        if (legacy && legacy != my_pid && shmhub__pid_alive(legacy))
+            return shmhub__fail(SHMHUB_E_BUSY,
+                                "stream '%s': process %u (an older shmhub library) is its single "
+                                "writer",
+                                s->seg->name, legacy);
+        if (atomic_compare_exchange_strong(&c->writer_token, &cur, me)) {
+            atomic_store(&c->writer_pid, my_pid);
+            if (cur || legacy) atomic_fetch_add(&c->recoveries, 1);
+            s->claim_token = me;
+            return SHMHUB_OK;
         }
     }
-    s->claimed_pid = me;
-    return SHMHUB_OK;
+    return shmhub__fail(SHMHUB_E_BUSY, "stream '%s': the writer claim changed %d times in a row",
+                        s->seg->name, CLAIM_TRIES);
 }
 
-/* Multi-writer mode: a robust lock whose word is the owner's thread id. */
+/* Multi-writer mode: a robust lock. The futex word `lock` holds the holder's thread id (so it
+ * excludes writers of layout-1.0 libraries too); `lock_owner` holds the holder's owner token,
+ * stored right after the CAS and cleared right before the release. A holder is judged by its
+ * token, so a dead holder's reused pid or tid (pid 1 after every container restart) never looks
+ * alive; only in the instant between CAS and token store (or for a 1.0 writer) is the thread
+ * id all there is to judge by. */
 static shmhub_status lock_writer(shmhub_stream *s) {
-    uint32_t me = thread_id();
-    int64_t deadline = s->lock_timeout_ns < 0 ? INT64_MAX
-                                              : shmhub__now_ns(CLOCK_MONOTONIC) + s->lock_timeout_ns;
+    shmhub__stream_ctl *c = s->ctl;
+    uint32_t tid = shmhub__thread_id(); /* cached: no system call per write */
+    uint64_t me = shmhub__proc_self();
+    int64_t deadline = 0; /* computed at the first contention: no clock read when uncontended */
     for (;;) {
         uint32_t cur = 0;
-        if (atomic_compare_exchange_strong(&s->ctl->lock, &cur, me)) break;
-        if (cur == me) /* e.g. a loan open on another handle of this thread: waiting would deadlock */
+        if (atomic_compare_exchange_strong(&c->lock, &cur, tid)) break;
+        uint64_t owner = atomic_load(&c->lock_owner);
+        if (cur == tid && owner == me) /* e.g. a loan open on another handle of this thread */
             return shmhub__fail(SHMHUB_E_BUSY,
                                 "stream '%s': this thread already holds the writer lock (an open "
                                 "loan on another handle?)",
                                 s->seg->name);
-        if (!shmhub__pid_alive(cur)) { /* the holder died: take the lock over, and count it */
-            if (atomic_compare_exchange_strong(&s->ctl->lock, &cur, me)) {
-                atomic_fetch_add(&s->ctl->recoveries, 1);
-                break;
-            }
-            continue;
+        int dead;
+        if (owner == me) dead = 0;                  /* another thread of this process */
+        else if (owner) dead = !shmhub__token_alive(owner);
+        else if (cur == tid) dead = 1;              /* our tid, not us: a dead predecessor */
+        else dead = !shmhub__pid_alive(cur);        /* mid-acquire, or a layout-1.0 writer */
+        if (dead && atomic_compare_exchange_strong(&c->lock, &cur, tid)) {
+            atomic_fetch_add(&c->recoveries, 1); /* the holder died: the lock is taken over */
+            break;
         }
-        int64_t remaining = deadline - shmhub__now_ns(CLOCK_MONOTONIC);
+        int64_t now = shmhub__now_ns(CLOCK_MONOTONIC);
+        if (!deadline) deadline = shmhub__deadline(s->lock_timeout_ns);
+        int64_t remaining = deadline - now;
         if (remaining <= 0)
             return shmhub__fail(SHMHUB_E_TIMEOUT,
-                                "stream '%s': writer lock held by thread %u past the lock timeout",
-                                s->seg->name, cur);
-        atomic_fetch_add(&s->ctl->lock_waiters, 1);
-        shmhub__futex_wait(&s->ctl->lock, cur, remaining < 10000000 ? remaining : 10000000);
-        atomic_fetch_sub(&s->ctl->lock_waiters, 1);
+                                "stream '%s': writer lock held by pid %u (thread %u) past the lock "
+                                "timeout of %lld ns",
+                                s->seg->name, owner ? shmhub__token_pid(owner) : 0, cur,
+                                (long long)s->lock_timeout_ns);
+        if (dead) continue; /* lost the takeover race: look again */
+        int slot = register_waiter(c, &c->lock_waiters);
+        int64_t slice = slot >= 0 ? LOCK_SLICE_NS : READ_ONLY_SLICE_NS;
+        if (atomic_load(&c->lock) == cur) shmhub__futex_wait(&c->lock, cur, remaining < slice ? remaining : slice);
+        unregister_waiter(c, &c->lock_waiters, slot);
     }
-    atomic_store_explicit(&s->ctl->writer_pid, (uint32_t)getpid(), memory_order_relaxed);
+    atomic_store_explicit(&c->lock_owner, me, memory_order_relaxed);
+    if (atomic_load_explicit(&c->writer_token, memory_order_relaxed) != me) { /* last writer */
+        atomic_store_explicit(&c->writer_token, me, memory_order_relaxed);
+        atomic_store_explicit(&c->writer_pid, shmhub__token_pid(me), memory_order_relaxed);
+    }
     return SHMHUB_OK;
 }
 
-static void unlock_writer(shmhub_stream *s) {
-    atomic_store_explicit(&s->ctl->lock, 0, memory_order_release);
-    if (atomic_load(&s->ctl->lock_waiters)) shmhub__futex_wake_all(&s->ctl->lock);
+/* Releases the lock; returns 1 when a FUTEX_WAKE found nobody (the caller heals the slots). */
+static int unlock_writer(shmhub_stream *s) {
+    shmhub__stream_ctl *c = s->ctl;
+    atomic_store_explicit(&c->lock_owner, 0, memory_order_relaxed);
+    atomic_store_explicit(&c->lock, 0, memory_order_release);
+    /* Store-load order: without a full fence the load of lock_waiters may pass the store of lock
+     * (x86 store buffer), and a writer that registered and saw the lock still held would sleep
+     * out its slice (a lost wake-up). Pairs with the seq_cst register + load in lock_writer. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (!atomic_load_explicit(&c->lock_waiters, memory_order_relaxed)) return 0;
+    return shmhub__futex_wake_all(&c->lock) == 0;
 }
 
 /* Takes the writer role (and lock) and marks the next slot as being written. */
@@ -413,12 +518,21 @@ static shmhub_status begin_write(shmhub_stream *s, uint64_t *seq_out) {
                                 s->seg->name);
         sched_yield();
     }
-    shmhub_status st = s->writer_mode == SHMHUB_WRITER_MULTI ? lock_writer(s) : claim_writer(s);
+    int multi = s->writer_mode == SHMHUB_WRITER_MULTI;
+    shmhub_status st = multi ? lock_writer(s) : claim_writer(s);
     if (st != SHMHUB_OK) {
         atomic_store(&s->busy, 0);
         return st;
     }
-    uint64_t seq = atomic_load_explicit(&s->ctl->head, memory_order_relaxed) + 1;
+    uint64_t head = atomic_load_explicit(&s->ctl->head, memory_order_relaxed);
+    if (head >= MAX_SEQ) {
+        if (multi && unlock_writer(s)) heal_waiters(s);
+        atomic_store(&s->busy, 0);
+        return shmhub__fail(SHMHUB_E_CORRUPT,
+                            "stream '%s': head %llu is impossible (corrupt control block)",
+                            s->seg->name, (unsigned long long)head);
+    }
+    uint64_t seq = head + 1;
     shmhub__slot *sl = &s->slot[slot_index(s, seq)];
     atomic_store_explicit(&sl->lock, 2 * seq + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
@@ -432,11 +546,18 @@ static void end_write(shmhub_stream *s, uint64_t seq) {
     int64_t ts = shmhub__now_ns(CLOCK_REALTIME);
     atomic_store_explicit(&sl->ts_ns, ts, memory_order_relaxed);
     atomic_store_explicit(&sl->lock, 2 * seq, memory_order_release);
-    atomic_store_explicit(&s->ctl->last_write_ns, ts, memory_order_relaxed);
-    atomic_store(&s->ctl->head, seq);
-    atomic_store(&s->ctl->notify, (uint32_t)seq);
-    if (atomic_load(&s->ctl->waiters)) shmhub__futex_wake_all(&s->ctl->notify);
-    if (s->writer_mode == SHMHUB_WRITER_MULTI) unlock_writer(s);
+    shmhub__stream_ctl *c = s->ctl;
+    atomic_store_explicit(&c->last_write_ns, ts, memory_order_relaxed);
+    atomic_store_explicit(&c->head, seq, memory_order_release);
+    atomic_store_explicit(&c->notify, (uint32_t)seq, memory_order_release);
+    /* Store-load order (the Dekker pair of a reader's seq_cst register + load of head): either
+     * the waiters load below sees the reader's bit, or the reader sees the new head. */
+    atomic_thread_fence(memory_order_seq_cst);
+    int heal = 0;
+    if (atomic_load_explicit(&c->waiters, memory_order_relaxed))
+        heal = shmhub__futex_wake_all(&c->notify) == 0;
+    if (s->writer_mode == SHMHUB_WRITER_MULTI) heal |= unlock_writer(s);
+    if (heal) heal_waiters(s);
     atomic_store(&s->busy, 0);
 }
 
@@ -479,6 +600,7 @@ SHMHUB_API shmhub_status shmhub_stream_loan(shmhub_stream *s, void **frame) {
     shmhub_status st = begin_write(s, &seq);
     if (st != SHMHUB_OK) return st;
     /* The handle stays busy until commit/abandon: the loan is this handle's single write. */
+    s->loan_token = shmhub__proc_self();
     s->loan_open = 1;
     s->loan_seq = seq;
     *frame = s->ring + slot_index(s, seq) * s->stride;
@@ -490,6 +612,11 @@ static shmhub_status close_loan(shmhub_stream *s, const char *what) {
     if (!s || !s->loan_open)
         return shmhub__fail(SHMHUB_E_INVALID, "stream '%s': %s without an open loan",
                             s ? s->seg->name : "?", what);
+    if (s->loan_token != shmhub__proc_self())
+        return shmhub__fail(SHMHUB_E_INVALID,
+                            "stream '%s': %s of a loan opened by process %u (a handle inherited "
+                            "across fork can only be closed)",
+                            s->seg->name, what, shmhub__token_pid(s->loan_token));
     s->loan_open = 0;
     return SHMHUB_OK;
 }
@@ -506,7 +633,7 @@ SHMHUB_API shmhub_status shmhub_stream_abandon(shmhub_stream *s) {
     /* The slot's previous frame is partly overwritten: mark it empty. The sequence number is not
      * consumed; the next write reuses it. */
     atomic_store_explicit(&s->slot[slot_index(s, s->loan_seq)].lock, 0, memory_order_release);
-    if (s->writer_mode == SHMHUB_WRITER_MULTI) unlock_writer(s);
+    if (s->writer_mode == SHMHUB_WRITER_MULTI && unlock_writer(s)) heal_waiters(s);
     atomic_store(&s->busy, 0);
     return SHMHUB_OK;
 }
@@ -541,31 +668,49 @@ static void fill_info(shmhub_frame_info *info, uint64_t seq, int64_t ts, uint64_
     memcpy(info, &full, n);
 }
 
+/* The writer is judged by its owner token (whole thread group: a writer whose main thread
+ * exited while others write is alive); a pid without a token is a layout-1.0 writer. */
 static shmhub_status peer_check(const shmhub_stream *s) {
-    uint32_t pid = atomic_load_explicit(&s->ctl->writer_pid, memory_order_relaxed);
-    if (pid && !shmhub__pid_alive(pid))
+    uint64_t token = atomic_load_explicit(&s->ctl->writer_token, memory_order_relaxed);
+    uint32_t pid = token ? shmhub__token_pid(token)
+                         : atomic_load_explicit(&s->ctl->writer_pid, memory_order_relaxed);
+    if (token ? !shmhub__token_alive(token) : (pid && !shmhub__pid_alive(pid)))
         return shmhub__fail(SHMHUB_E_PEER_DEAD, "stream '%s': its writer (pid %u) has died",
                             s->seg->name, pid);
     return SHMHUB_OK;
 }
 
-/* Waits until head > after, or the deadline (CLOCK_MONOTONIC ns). */
+static shmhub_status timeout_error(const shmhub_stream *s, uint64_t after, int64_t timeout_ns) {
+    return shmhub__fail(SHMHUB_E_TIMEOUT, "stream '%s': no frame after #%llu within %lld ns",
+                        s->seg->name, (unsigned long long)after, (long long)timeout_ns);
+}
+
+static shmhub_status corrupt_head(const shmhub_stream *s, uint64_t h) {
+    return shmhub__fail(SHMHUB_E_CORRUPT,
+                        "stream '%s': head %llu is impossible (corrupt control block)",
+                        s->seg->name, (unsigned long long)h);
+}
+
+/* Waits until head > after, or the deadline (CLOCK_MONOTONIC ns). A futex wait interrupted by a
+ * signal (EINTR) simply continues until the deadline. */
 static shmhub_status wait_after(const shmhub_stream *s, uint64_t after, int64_t deadline,
                                 int64_t timeout_ns) {
     shmhub__stream_ctl *c = s->ctl;
     int liveness = (s->flags & SHMHUB_STREAM_LIVENESS) != 0;
     if (atomic_load_explicit(&c->head, memory_order_acquire) > after) return SHMHUB_OK;
     if (liveness && peer_check(s) != SHMHUB_OK) return SHMHUB_E_PEER_DEAD;
+    int64_t now = shmhub__now_ns(CLOCK_MONOTONIC);
+    if (now >= deadline) return timeout_error(s, after, timeout_ns); /* 0: never registers */
     if (s->wait_mode != SHMHUB_WAIT_FUTEX) {
-        int64_t spin_end = s->wait_mode == SHMHUB_WAIT_SPIN ? deadline
-                           : shmhub__now_ns(CLOCK_MONOTONIC) + s->spin_ns;
-        if (spin_end > deadline) spin_end = deadline;
-        int64_t next_live = shmhub__now_ns(CLOCK_MONOTONIC) + LIVENESS_SLICE_NS;
+        int64_t spin_end = s->wait_mode == SHMHUB_WAIT_SPIN || s->spin_ns >= deadline - now
+                               ? deadline
+                               : now + s->spin_ns;
+        int64_t next_live = now + LIVENESS_SLICE_NS;
         for (unsigned i = 1;; i++) {
             if (atomic_load_explicit(&c->head, memory_order_acquire) > after) return SHMHUB_OK;
             cpu_relax();
             if (i % 64 == 0) {
-                int64_t now = shmhub__now_ns(CLOCK_MONOTONIC);
+                now = shmhub__now_ns(CLOCK_MONOTONIC);
                 if (now >= spin_end) break;
                 if (liveness && now >= next_live) {
                     if (peer_check(s) != SHMHUB_OK) return SHMHUB_E_PEER_DEAD;
@@ -574,35 +719,27 @@ static shmhub_status wait_after(const shmhub_stream *s, uint64_t after, int64_t 
             }
         }
     }
-    /* Sleep on the futex word. Registering as a waiter is what makes the writer call FUTEX_WAKE;
-     * a read-only mapping cannot register, so it sleeps in short slices instead. */
-    int registered = !s->seg->read_only;
-    if (registered) atomic_fetch_add(&c->waiters, 1);
+    /* Sleep on the futex word. Registering (a waiter slot + its bit in `waiters`) is what makes
+     * the writer call FUTEX_WAKE; a read-only mapping cannot register, nor can a sleeper that
+     * finds all slots taken: those sleep in short slices instead. */
+    int slot = s->seg->read_only ? -1 : register_waiter(c, &c->waiters);
     shmhub_status st = SHMHUB_OK;
     for (;;) {
         uint32_t w = atomic_load(&c->notify);
         if (atomic_load(&c->head) > after) break;
         int64_t remaining = deadline - shmhub__now_ns(CLOCK_MONOTONIC);
         if (remaining <= 0) {
-            st = shmhub__fail(SHMHUB_E_TIMEOUT,
-                              "stream '%s': no frame after #%llu within %lld ns", s->seg->name,
-                              (unsigned long long)after, (long long)timeout_ns);
+            st = timeout_error(s, after, timeout_ns);
             break;
         }
         if (liveness && (st = peer_check(s)) != SHMHUB_OK) break;
         int64_t slice = remaining;
         if (liveness && slice > LIVENESS_SLICE_NS) slice = LIVENESS_SLICE_NS;
-        if (!registered && slice > READ_ONLY_SLICE_NS) slice = READ_ONLY_SLICE_NS;
+        if (slot < 0 && slice > READ_ONLY_SLICE_NS) slice = READ_ONLY_SLICE_NS;
         shmhub__futex_wait(&c->notify, w, slice);
     }
-    if (registered) atomic_fetch_sub(&c->waiters, 1);
+    unregister_waiter(c, &c->waiters, slot);
     return st;
-}
-
-static int64_t deadline_of(int64_t timeout_ns) {
-    if (timeout_ns < 0) return INT64_MAX;
-    int64_t now = shmhub__now_ns(CLOCK_MONOTONIC);
-    return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
 }
 
 /* The newest frame: copied into dst (or, with dst NULL, only checked to be whole), moving the
@@ -611,6 +748,7 @@ static shmhub_status latest(shmhub_stream *s, void *dst, shmhub_frame_info *info
                             uint64_t *seq_out) {
     for (int lap = 0; lap < MAX_LAPS; lap++) {
         uint64_t h = atomic_load_explicit(&s->ctl->head, memory_order_acquire);
+        if (h > MAX_SEQ) return corrupt_head(s, h);
         if (h == 0)
             return shmhub__fail(SHMHUB_E_EMPTY, "stream '%s': no frame written yet", s->seg->name);
         int64_t ts;
@@ -639,10 +777,16 @@ SHMHUB_API shmhub_status shmhub_stream_read_next(shmhub_stream *s, void *dst, si
     if (!s || !dst) return shmhub__fail(SHMHUB_E_INVALID, "stream read_next: NULL argument");
     shmhub_status st = check_size(s, nbytes, "read buffer");
     if (st != SHMHUB_OK) return st;
-    int64_t deadline = deadline_of(timeout_ns);
+    int64_t deadline = shmhub__deadline(timeout_ns);
     uint64_t skip = 0; /* frames found abandoned or overwritten by an abandoned loan */
-    for (int lap = 0; lap < MAX_LAPS;) {
+    /* Every value here comes from shared memory: the loop is bounded by the deadline (checked
+     * every 64 rounds; a head flipped up and down by a hostile process cannot hold it), by
+     * MAX_LAPS laps, and a run of empty slots ends after at most `slots` rounds. */
+    for (unsigned round = 1, laps = 0;; round++) {
+        if (round % 64 == 0 && shmhub__now_ns(CLOCK_MONOTONIC) >= deadline)
+            return timeout_error(s, load_cursor(s) + skip, timeout_ns);
         uint64_t h = atomic_load_explicit(&s->ctl->head, memory_order_acquire);
+        if (h > MAX_SEQ) return corrupt_head(s, h);
         uint64_t cur = load_cursor(s);
         if (h <= cur + skip) {
             if ((st = wait_after(s, cur + skip, deadline, timeout_ns)) != SHMHUB_OK)
@@ -650,8 +794,9 @@ SHMHUB_API shmhub_status shmhub_stream_read_next(shmhub_stream *s, void *dst, si
             continue;
         }
         uint64_t target = cur + 1 + skip;
-        /* The writer may be rewriting slot (h % slots) right now: the oldest safe frame is h-slots+2. */
-        uint64_t oldest = h + 2 > s->slots ? h + 2 - s->slots : 1;
+        /* The writer may be rewriting slot (h % slots) right now: the oldest safe frame is
+         * h - slots + 2 (computed without h + 2, which wraps for a hostile head). */
+        uint64_t oldest = h >= s->slots - 1 ? h - (s->slots - 2) : 1;
         if (target < oldest) target = oldest;
         int64_t ts;
         int r = read_slot(s, target, dst, &ts);
@@ -662,15 +807,16 @@ SHMHUB_API shmhub_status shmhub_stream_read_next(shmhub_stream *s, void *dst, si
             return SHMHUB_OK;
         }
         if (r == SLOT_EMPTY) skip = target - cur; /* lost: move past it */
-        else lap++;
+        else if (++laps >= MAX_LAPS)
+            return shmhub__fail(SHMHUB_E_BUSY,
+                                "stream '%s': the writer lapped this reader %d times",
+                                s->seg->name, MAX_LAPS);
     }
-    return shmhub__fail(SHMHUB_E_BUSY, "stream '%s': the writer lapped this reader %d times",
-                        s->seg->name, MAX_LAPS);
 }
 
 SHMHUB_API shmhub_status shmhub_stream_wait(shmhub_stream *s, int64_t timeout_ns) {
     if (!s) return shmhub__fail(SHMHUB_E_INVALID, "stream wait: NULL handle");
-    return wait_after(s, load_cursor(s), deadline_of(timeout_ns), timeout_ns);
+    return wait_after(s, load_cursor(s), shmhub__deadline(timeout_ns), timeout_ns);
 }
 
 SHMHUB_API shmhub_status shmhub_stream_peek(shmhub_stream *s, const void **frame,
@@ -723,7 +869,10 @@ SHMHUB_API void shmhub_stream_seek(shmhub_stream *s, uint64_t seq) {
     if (s) store_cursor(s, seq);
 }
 SHMHUB_API int64_t shmhub_stream_writer_pid(const shmhub_stream *s) {
-    return s ? atomic_load_explicit(&s->ctl->writer_pid, memory_order_relaxed) : 0;
+    if (!s) return 0;
+    uint64_t token = atomic_load_explicit(&s->ctl->writer_token, memory_order_relaxed);
+    return token ? shmhub__token_pid(token)
+                 : atomic_load_explicit(&s->ctl->writer_pid, memory_order_relaxed);
 }
 SHMHUB_API uint64_t shmhub_stream_recoveries(const shmhub_stream *s) {
     return s ? atomic_load_explicit(&s->ctl->recoveries, memory_order_relaxed) : 0;

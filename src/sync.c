@@ -1,4 +1,4 @@
-/* Futex waits on words inside shared mappings, clocks, and peer liveness. */
+/* Futex waits on words inside shared mappings, clocks and deadlines. */
 #include "internal.h"
 
 #include <errno.h>
@@ -11,10 +11,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef SHMHUB_TEST_HOOKS
+_Atomic uint64_t shmhub__test_wake_calls;
+#endif
+
 int64_t shmhub__now_ns(int clock_id) {
     struct timespec ts;
     clock_gettime(clock_id, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t shmhub__deadline(int64_t timeout_ns) {
+    if (timeout_ns < 0) return INT64_MAX;
+    int64_t now = shmhub__now_ns(CLOCK_MONOTONIC);
+    return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
 }
 
 int shmhub__futex_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns) {
@@ -31,6 +41,10 @@ int shmhub__futex_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeou
     return errno;
 }
 
-void shmhub__futex_wake_all(_Atomic uint32_t *word) {
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+int shmhub__futex_wake_all(_Atomic uint32_t *word) {
+#ifdef SHMHUB_TEST_HOOKS
+    atomic_fetch_add_explicit(&shmhub__test_wake_calls, 1, memory_order_relaxed);
+#endif
+    long r = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    return r > 0 ? (int)r : 0;
 }
