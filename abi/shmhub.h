@@ -68,7 +68,7 @@ extern "C" {
 /** @brief Major version of the segment layout this library writes and the newest it reads. */
 #define SHMHUB_LAYOUT_MAJOR 1
 /** @brief Minor version of the segment layout this library writes. */
-#define SHMHUB_LAYOUT_MINOR 0
+#define SHMHUB_LAYOUT_MINOR 1
 
 /**
  * @brief The library's version number, as ::SHMHUB_VERSION_NUMBER was when it was built.
@@ -322,7 +322,7 @@ enum shmhub_kind_code {
  */
 SHMHUB_API const char *shmhub_kind_name(int32_t kind);
 
-/** @brief Flag: unlink the segment's name when this handle is closed (only for the creator's handle). */
+/** @brief Flag: unlink the segment's name when this handle is closed (only for the creator's handle, and only in the creating process: a handle inherited across fork and closed in the child does not unlink). */
 #define SHMHUB_UNLINK_ON_CLOSE 0x1u
 /** @brief Flag: map read-only (open only); writing through a data pointer then faults. */
 #define SHMHUB_READ_ONLY 0x2u
@@ -403,8 +403,9 @@ SHMHUB_API shmhub_status shmhub_segment_open(const char *name, const shmhub_segm
 /**
  * @brief Unmaps a segment and frees the handle. NULL is ignored.
  *
- * Never unlinks the name unless the handle was created with ::SHMHUB_UNLINK_ON_CLOSE. Every
- * pointer borrowed from the handle (arrays, names, data) dies with it.
+ * Never unlinks the name unless the handle was created with ::SHMHUB_UNLINK_ON_CLOSE, and then
+ * only in the process that created it (a forked child closing an inherited handle only unmaps).
+ * Every pointer borrowed from the handle (arrays, names, data) dies with it.
  * @since 1.0
  */
 SHMHUB_API void shmhub_segment_close(shmhub_segment *seg);
@@ -565,6 +566,17 @@ SHMHUB_API void *shmhub_array_data(const shmhub_array *array);
 /** @name Streams
  *  A ring of frames of one dtype and shape: never-torn latest-value reads, lossless sequential
  *  reads, futex wake-ups, zero-copy loans. Guarantees are described in `docs/streams.md`.
+ *
+ *  Writers are identified by an owner token (pid + process start time), not a bare pid: a
+ *  restarted writer that got the dead one's pid takes the claim or lock over (counted by
+ *  shmhub_stream_recoveries()), and a process whose main thread exited while other threads run
+ *  is alive. Processes sharing a stream must share a pid namespace.
+ *
+ *  Signals: a signal that interrupts a blocking wait (shmhub_stream_read_next(),
+ *  shmhub_stream_wait(), the writer-lock wait of shmhub_stream_write() and
+ *  shmhub_stream_loan()) does not end it: after the handler returns (EINTR inside the futex
+ *  wait), the wait continues until a frame arrives or its timeout expires. A caller that must
+ *  react to signals sooner waits in short timeouts and checks in between.
  *  @{ */
 
 /** @brief An opaque handle to a stream (a segment of kind ::SHMHUB_KIND_STREAM). */
@@ -659,8 +671,12 @@ SHMHUB_API shmhub_status shmhub_stream_open(const char *name, const shmhub_strea
                                             shmhub_stream **out);
 
 /**
- * @brief Closes a stream handle (abandoning an open loan). NULL is ignored. Never unlinks unless
- * the segment options said ::SHMHUB_UNLINK_ON_CLOSE.
+ * @brief Closes a stream handle (abandoning an open loan and releasing the single-writer claim).
+ * NULL is ignored. Never unlinks unless the segment options said ::SHMHUB_UNLINK_ON_CLOSE.
+ *
+ * Only what the calling process owns is given back: a handle inherited across fork and closed in
+ * the child only unmaps; the parent's claim, open loan and writer lock stay the parent's, and
+ * ::SHMHUB_UNLINK_ON_CLOSE does not unlink.
  * @since 1.0
  */
 SHMHUB_API void shmhub_stream_close(shmhub_stream *stream);
@@ -671,7 +687,9 @@ SHMHUB_API void shmhub_stream_close(shmhub_stream *stream);
  * @param src The frame's bytes (C order).
  * @param nbytes Must equal shmhub_stream_frame_nbytes().
  * @return ::SHMHUB_OK, ::SHMHUB_E_SIZE, ::SHMHUB_E_READ_ONLY, ::SHMHUB_E_BUSY (another live process
- *         is the single writer, or a loan is open on this handle), ::SHMHUB_E_TIMEOUT (writer lock).
+ *         is the single writer, this handle's claim was taken over since its last write, or a
+ *         loan is open on this handle), ::SHMHUB_E_TIMEOUT (writer lock), ::SHMHUB_E_CORRUPT (an
+ *         impossible sequence number in the control block).
  * @threadsafe @since 1.0
  */
 SHMHUB_API shmhub_status shmhub_stream_write(shmhub_stream *stream, const void *src, size_t nbytes);
@@ -689,14 +707,16 @@ SHMHUB_API shmhub_status shmhub_stream_write(shmhub_stream *stream, const void *
 SHMHUB_API shmhub_status shmhub_stream_loan(shmhub_stream *stream, void **frame);
 
 /**
- * @brief Publishes the loaned frame. @return ::SHMHUB_OK or ::SHMHUB_E_INVALID (no open loan).
+ * @brief Publishes the loaned frame. @return ::SHMHUB_OK or ::SHMHUB_E_INVALID (no open loan, or
+ * the loan was opened by another process: a handle inherited across fork).
  * @since 1.0
  */
 SHMHUB_API shmhub_status shmhub_stream_commit(shmhub_stream *stream);
 
 /**
  * @brief Gives the loaned frame back unpublished; the slot it used is marked empty.
- * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID (no open loan).
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID (no open loan, or the loan was opened by another
+ *         process).
  * @since 1.0
  */
 SHMHUB_API shmhub_status shmhub_stream_abandon(shmhub_stream *stream);
@@ -708,7 +728,8 @@ SHMHUB_API shmhub_status shmhub_stream_abandon(shmhub_stream *stream);
  * @param nbytes Must equal shmhub_stream_frame_nbytes().
  * @param info NULL, or filled with the frame's sequence number, timestamp and missed count.
  * @return ::SHMHUB_OK, ::SHMHUB_E_EMPTY (no frame yet), ::SHMHUB_E_SIZE, ::SHMHUB_E_BUSY (the
- *         writer lapped the reader 1000 times in a row).
+ *         writer lapped the reader 1000 times in a row), ::SHMHUB_E_CORRUPT (an impossible
+ *         sequence number in the control block).
  * @threadsafe @since 1.0
  */
 SHMHUB_API shmhub_status shmhub_stream_read_latest(shmhub_stream *stream, void *dst, size_t nbytes,
@@ -724,7 +745,11 @@ SHMHUB_API shmhub_status shmhub_stream_read_latest(shmhub_stream *stream, void *
  * @param timeout_ns Nanoseconds to wait (negative: forever; 0: do not wait).
  * @param info NULL, or filled with the frame's sequence number, timestamp and missed count.
  * @return ::SHMHUB_OK, ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_PEER_DEAD (with ::SHMHUB_STREAM_LIVENESS),
- *         ::SHMHUB_E_SIZE.
+ *         ::SHMHUB_E_SIZE, ::SHMHUB_E_BUSY (the writer overwrote the frame being copied 1000 times
+ *         in a row: a reader far slower than the writer; retry, or use
+ *         shmhub_stream_read_latest()), ::SHMHUB_E_CORRUPT (an impossible sequence number in the
+ *         control block). Returns within its timeout whatever the shared control words hold.
+ *         A zero timeout never sleeps and never registers as a waiter.
  * @note The cursor is per handle: not thread-safe with other reads on the same handle.
  * @since 1.0
  */
@@ -746,7 +771,7 @@ SHMHUB_API shmhub_status shmhub_stream_wait(shmhub_stream *stream, int64_t timeo
  *         trustworthy only if shmhub_stream_validate() succeeds afterwards.
  * @param info NULL, or filled with the frame's sequence number and timestamp (keep it for
  *        shmhub_stream_validate()).
- * @return ::SHMHUB_OK, ::SHMHUB_E_EMPTY, ::SHMHUB_E_BUSY.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_EMPTY, ::SHMHUB_E_BUSY, ::SHMHUB_E_CORRUPT.
  * @threadsafe @since 1.0
  */
 SHMHUB_API shmhub_status shmhub_stream_peek(shmhub_stream *stream, const void **frame,
@@ -783,7 +808,7 @@ SHMHUB_API uint64_t shmhub_stream_cursor(const shmhub_stream *stream);
  * oldest still in the ring). Pass 0 to replay the ring from its oldest frame. @since 1.0
  */
 SHMHUB_API void shmhub_stream_seek(shmhub_stream *stream, uint64_t seq);
-/** @brief Process id of the last process that claimed the writer role (0 if none). @threadsafe @since 1.0 */
+/** @brief Process id of the single writer (or of the last multi-writer), taken from its owner token (0 if none). @threadsafe @since 1.0 */
 SHMHUB_API int64_t shmhub_stream_writer_pid(const shmhub_stream *stream);
 /** @brief How many times a writer recovered the lock or role from a dead process. @threadsafe @since 1.0 */
 SHMHUB_API uint64_t shmhub_stream_recoveries(const shmhub_stream *stream);

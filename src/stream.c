@@ -72,7 +72,12 @@ static inline uint64_t slot_index(const struct shmhub_stream *s, uint64_t seq) {
 static void bulk_copy(unsigned char *dst, const unsigned char *src, size_t n) {
     size_t blocks = ((uintptr_t)src & 63) && n >= BULK_NT_MIN ? n / 64 : 0;
     if (blocks) {
-        __asm__ volatile("1:\n\t"
+        /* sfence first: non-temporal stores are not ordered with earlier stores (Intel SDM
+         * 8.2.2), so without it payload bytes of frame n could become visible before the slot's
+         * 2n+1 store, and a reader still seeing the old lock would accept a torn copy. The sfence
+         * at the end orders the payload before the 2n release store. */
+        __asm__ volatile("sfence\n"
+                         "1:\n\t"
                          "movdqu (%1), %%xmm0\n\tmovdqu 16(%1), %%xmm1\n\t"
                          "movdqu 32(%1), %%xmm2\n\tmovdqu 48(%1), %%xmm3\n\t"
                          "movntdq %%xmm0, (%0)\n\tmovntdq %%xmm1, 16(%0)\n\t"

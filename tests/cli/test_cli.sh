@@ -36,7 +36,7 @@ json_check 'd["arrays"][0]["dtype"] == "<f4" and d["arrays"][0]["shape"] == [100
 json_check 'd["arrays"][1]["dtype"] == "<i8" and d["arrays"][1]["shape"] == [] and d["arrays"][1]["nbytes"] == 8'
 json_check 'd["arrays"][2]["dtype"] == "|b1" and d["arrays"][2]["shape"] == [7] and d["arrays"][2]["nbytes"] == 7'
 json_check 'all(a["offset"] % 64 == 0 and a["offset"] + a["nbytes"] <= d["size"] for a in d["arrays"])'
-json_check 'd["layout_version"] == "1.0" and d["path"].endswith("/shmhub.prices") and d["creator_alive"] is False'
+json_check 'd["layout_version"] == "1.1" and d["path"].endswith("/shmhub.prices") and d["creator_alive"] is False'
 json_check 'isinstance(d["created_ns"], int) and 0 <= d["age_s"] < 60'
 run 0 "$SHMHUB" info prices
 out_has "close"; out_has "float32"; out_has "[1000, 500]"; out_has "aligned"

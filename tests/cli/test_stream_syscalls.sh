@@ -49,3 +49,23 @@ strace -f -c -e trace=futex -o "$WORK/sleeper" "$TEST" --publish-to-sleeper >/de
 calls=$(futex_calls "$WORK/sleeper")
 [[ "$calls" -ge 2 ]] || { cat "$WORK/sleeper" >&2; fail "a sleeping reader made only $calls futex calls"; }
 echo "ok - with a sleeping reader: $calls futex calls (wait + wake)"
+
+# Multi-writer mode: no system call of any kind per publish (the writer lock's owner token and
+# thread id are cached per process/thread; glibc no longer caches getpid). Compares the total
+# system calls of N publishes against 0 publishes.
+# total_calls OUTFILE: the sum of the "calls" column (4th) over every system call row.
+total_calls() {
+    awk '$1 ~ /^[0-9.]+$/ && $NF != "total" && $4 ~ /^[0-9]+$/ { n += $4 } END { print n + 0 }' "$1"
+}
+strace -f -c -o "$WORK/mbase" "$TEST" --publish-only 0 multi >/dev/null 2>"$WORK/err" \
+    || fail "publish-only 0 multi exited non-zero: $(cat "$WORK/err")"
+strace -f -c -o "$WORK/multi" "$TEST" --publish-only "$N" multi >"$WORK/out" 2>"$WORK/err" \
+    || fail "publish-only multi exited non-zero: $(cat "$WORK/err")"
+grep -q "published $N frames" "$WORK/out" || fail "publish-only multi did not publish: $(cat "$WORK/out")"
+mbase=$(total_calls "$WORK/mbase")
+mcalls=$(total_calls "$WORK/multi")
+(( mcalls - mbase <= 10 )) || {
+    cat "$WORK/multi" >&2
+    fail "$N multi-writer publishes made $((mcalls - mbase)) system calls (total $mcalls, baseline $mbase)"
+}
+echo "ok - $N multi-writer publishes: $((mcalls - mbase)) system calls beyond create/close ($mbase)"

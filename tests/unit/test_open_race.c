@@ -9,13 +9,14 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "check.h"
 #include "internal.h"
 #include "util.h"
 
-#define OPENS 4000
+#define OPENS 10000
 
 static pid_t xfork(void) {
     fflush(NULL);
@@ -26,6 +27,8 @@ enum { FLIP_NDIM, FLIP_COUNT, FLIP_NAME };
 
 /* The flipper: maps the file itself and toggles one field until killed. */
 static void flipper(const char *path, size_t size, int what, _Atomic int *started) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a crashed opener */
+    if (getppid() == 1) _exit(1);
     int fd = open(path, O_RDWR);
     if (fd < 0) _exit(1);
     unsigned char *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

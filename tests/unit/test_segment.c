@@ -149,7 +149,7 @@ static void test_happy(void) {
     int64_t c = shmhub_segment_created_ns(s);
     CHECK(c >= t0 - 1000 * MS && c <= util_now_ns(CLOCK_REALTIME) + 1000 * MS);
     CHECK(shmhub_segment_read_only(s) == 0);
-    CHECK(shmhub_segment_layout_version(s) == 100);
+    CHECK(shmhub_segment_layout_version(s) == SHMHUB_LAYOUT_MAJOR * 100 + SHMHUB_LAYOUT_MINOR);
     check_layout4(s);
 
     /* zero-filled at create */

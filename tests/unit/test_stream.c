@@ -8,7 +8,8 @@
  * point inside shmhub_stream_write.
  *
  * Helper modes (used by tests/cli/test_stream_syscalls.sh):
- *   test_stream --publish-only N     create a stream, write N frames with no reader, unlink
+ *   test_stream --publish-only N [multi]  create a stream (single or multi-writer), write N
+ *                                    frames with no reader, unlink
  *   test_stream --publish-to-sleeper a reader process sleeps in read_next; one frame wakes it */
 #include <errno.h>
 #include <pthread.h>
@@ -1671,12 +1672,13 @@ static void test_threads(void) {
 
 /* ---- helper modes for the syscall script ---------------------------------------------------------- */
 
-static int publish_only(long n) {
+static int publish_only(long n, uint32_t mode) {
     char name[64];
     snprintf(name, sizeof name, "t%ld.publish", (long)getpid());
     shmhub_stream *w = NULL;
     uint64_t one = 8;
-    if (shmhub_stream_create(name, SHMHUB_DTYPE_UINT64, 1, &one, NULL, &w) != SHMHUB_OK) {
+    shmhub_stream_opts o = opts_of(8, mode);
+    if (shmhub_stream_create(name, SHMHUB_DTYPE_UINT64, 1, &one, &o, &w) != SHMHUB_OK) {
         fprintf(stderr, "create: %s\n", shmhub_last_error());
         return 1;
     }
@@ -1781,7 +1783,10 @@ static void test_zombie_writer(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 3 && !strcmp(argv[1], "--publish-only")) return publish_only(atol(argv[2]));
+    if ((argc == 3 || argc == 4) && !strcmp(argv[1], "--publish-only"))
+        return publish_only(atol(argv[2]), argc == 4 && !strcmp(argv[3], "multi")
+                                               ? SHMHUB_WRITER_MULTI
+                                               : SHMHUB_WRITER_SINGLE);
     if (argc == 2 && !strcmp(argv[1], "--publish-to-sleeper")) return publish_to_sleeper();
     int64_t t0 = util_now_ns(CLOCK_MONOTONIC);
     test_basics();

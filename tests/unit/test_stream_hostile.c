@@ -58,6 +58,18 @@ static shmhub_status put(shmhub_stream *s, uint64_t v) { return shmhub_stream_wr
 
 static uint64_t wakes(void) { return atomic_load(&shmhub__test_wake_calls); }
 
+/* Waits until *word != 0 (a sleeper registered), or the child pid has exited (then the checks
+ * that follow fail instead of this test hanging). */
+static void await_registered(_Atomic uint32_t *word, pid_t pid) {
+    while (atomic_load(word) == 0) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+            return;
+        util_sleep_ms(1);
+    }
+}
+
 /* ---- 5. killed sleepers ----------------------------------------------------------------------- */
 
 static void test_reader_killed_asleep(void) {
@@ -73,7 +85,7 @@ static void test_reader_killed_asleep(void) {
         shmhub_stream_read_next(r, &v, 8, 60000 * MS, NULL); /* sleeps until killed */
         _exit(2);
     }
-    while (atomic_load(&c->waiters) == 0) util_sleep_ms(1); /* registered */
+    await_registered(&c->waiters, pid);
     util_sleep_ms(20);
     kill(pid, SIGKILL);
     CHECK(child_rc(pid) == 100 + SIGKILL);
@@ -93,7 +105,7 @@ static void test_reader_killed_asleep(void) {
         if (shmhub_stream_open(name, NULL, &r) != SHMHUB_OK) _exit(1);
         _exit(shmhub_stream_read_next(r, &v, 8, 60000 * MS, NULL) == SHMHUB_OK && v == 4242 ? 0 : 2);
     }
-    while (atomic_load(&c->waiters) == 0) util_sleep_ms(1);
+    await_registered(&c->waiters, pid);
     CHECK_ST(put(w, 4242), SHMHUB_OK);
     CHECK(child_rc(pid) == 0);
     shmhub_stream_close(w);
@@ -116,7 +128,7 @@ static void test_writer_killed_asleep_on_lock(void) {
         put(o2, 1); /* sleeps on the lock until killed */
         _exit(2);
     }
-    while (atomic_load(&c->lock_waiters) == 0) util_sleep_ms(1);
+    await_registered(&c->lock_waiters, pid);
     util_sleep_ms(20);
     kill(pid, SIGKILL);
     CHECK(child_rc(pid) == 100 + SIGKILL);

@@ -26,7 +26,7 @@ def test_create_open_info_close_unlink(name):
     assert "close" in seg and "nope" not in seg and seg.get("nope") is None
     info = seg.info()
     assert info["name"] == name and info["kind"] == "arrays" and info["creator_uid"] == os.getuid()
-    assert info["layout_version"] == "1.0" and info["size"] == seg.size >= 4096 + 100 * 7 * 4
+    assert info["layout_version"] == "1.1" and info["size"] == seg.size >= 4096 + 100 * 7 * 4
     assert [(a["name"], a["dtype"], a["shape"], a["nbytes"]) for a in info["arrays"]] == [
         ("close", "<f4", (100, 7), 2800), ("vol", "<i8", (100,), 800)]
     assert all(a["offset"] % 64 == 0 for a in info["arrays"])

@@ -10,12 +10,12 @@ use std::marker::{PhantomData, PhantomPinned};
 
 // ---- Versions -------------------------------------------------------------------------------
 pub const SHMHUB_VERSION_MAJOR: u32 = 1;
-pub const SHMHUB_VERSION_MINOR: u32 = 0;
+pub const SHMHUB_VERSION_MINOR: u32 = 1;
 pub const SHMHUB_VERSION_PATCH: u32 = 0;
 pub const SHMHUB_VERSION_NUMBER: u32 =
     SHMHUB_VERSION_MAJOR * 10000 + SHMHUB_VERSION_MINOR * 100 + SHMHUB_VERSION_PATCH;
 pub const SHMHUB_LAYOUT_MAJOR: u32 = 1;
-pub const SHMHUB_LAYOUT_MINOR: u32 = 0;
+pub const SHMHUB_LAYOUT_MINOR: u32 = 1;
 
 // ---- Status and errors ----------------------------------------------------------------------
 pub type shmhub_status = i32;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 fn version() {
     check_version().unwrap();
     assert_eq!(version_number(), sys::SHMHUB_VERSION_NUMBER);
-    assert_eq!(version_string(), "1.0.0");
+    assert_eq!(version_string(), "1.1.0");
 }
 
 #[test]
@@ -23,7 +23,7 @@ fn segment_create_open_getters() {
     assert_eq!(seg.creator_pid(), std::process::id() as i64);
     assert!(seg.created_ns() > 0);
     assert!(!seg.read_only());
-    assert_eq!(seg.layout_version(), 100);
+    assert_eq!(seg.layout_version(), sys::SHMHUB_LAYOUT_MAJOR * 100 + sys::SHMHUB_LAYOUT_MINOR);
     let arrays = seg.arrays().unwrap();
     assert_eq!(arrays.len(), 3);
     assert_eq!((arrays[0].name.as_str(), arrays[0].dtype, arrays[0].shape.clone(), arrays[0].len, arrays[0].nbytes), ("close", Dtype::Float32, vec![4, 3], 12, 48));
