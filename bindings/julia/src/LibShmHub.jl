@@ -25,7 +25,7 @@ const SHMHUB_VERSION_NUMBER = Int32(10100)  # (SHMHUB_VERSION_MAJOR * 10000 + SH
 const SHMHUB_LAYOUT_MAJOR = Int32(1)
 
 """Minor version of the segment layout this library writes."""
-const SHMHUB_LAYOUT_MINOR = Int32(0)
+const SHMHUB_LAYOUT_MINOR = Int32(1)
 
 """Number of valid dtypes; valid codes are 1 to this value."""
 const SHMHUB_DTYPE_COUNT = Int32(14)
@@ -45,7 +45,7 @@ const SHMHUB_MAX_ARRAYS = Int32(4096)
 """Alignment in bytes of every array's data."""
 const SHMHUB_ALIGNMENT = Int32(64)
 
-"""Flag: unlink the segment's name when this handle is closed (only for the creator's handle)."""
+"""Flag: unlink the segment's name when this handle is closed (only for the creator's handle, and only in the creating process: a handle inherited across fork and closed in the child does not unlink)."""
 const SHMHUB_UNLINK_ON_CLOSE = UInt32(1)  # 0x1u
 
 """Flag: map read-only (open only); writing through a data pointer then faults."""
@@ -569,7 +569,7 @@ end
 
 Unmaps a segment and frees the handle. NULL is ignored.
 
-Never unlinks the name unless the handle was created with `SHMHUB_UNLINK_ON_CLOSE`. Every pointer borrowed from the handle (arrays, names, data) dies with it.
+Never unlinks the name unless the handle was created with `SHMHUB_UNLINK_ON_CLOSE`, and then only in the process that created it (a forked child closing an inherited handle only unmaps). Every pointer borrowed from the handle (arrays, names, data) dies with it.
 
 Since 1.0.
 
@@ -1180,7 +1180,9 @@ end
 """
     shmhub_stream_close(stream)
 
-Closes a stream handle (abandoning an open loan). NULL is ignored. Never unlinks unless the segment options said `SHMHUB_UNLINK_ON_CLOSE`.
+Closes a stream handle (abandoning an open loan and releasing the single-writer claim). NULL is ignored. Never unlinks unless the segment options said `SHMHUB_UNLINK_ON_CLOSE`.
+
+Only what the calling process owns is given back: a handle inherited across fork and closed in the child only unmaps; the parent's claim, open loan and writer lock stay the parent's, and `SHMHUB_UNLINK_ON_CLOSE` does not unlink.
 
 Since 1.0.
 
@@ -1204,7 +1206,7 @@ Publishes one frame, copied from `src`.
 * `nbytes`: Must equal shmhub_stream_frame_nbytes().
 
 # Returns
-`SHMHUB_OK`, `SHMHUB_E_SIZE`, `SHMHUB_E_READ_ONLY`, `SHMHUB_E_BUSY` (another live process is the single writer, or a loan is open on this handle), `SHMHUB_E_TIMEOUT` (writer lock).
+`SHMHUB_OK`, `SHMHUB_E_SIZE`, `SHMHUB_E_READ_ONLY`, `SHMHUB_E_BUSY` (another live process is the single writer, this handle's claim was taken over since its last write, or a loan is open on this handle), `SHMHUB_E_TIMEOUT` (writer lock), `SHMHUB_E_CORRUPT` (an impossible sequence number in the control block).
 
 Thread-safe. Since 1.0.
 
@@ -1249,7 +1251,7 @@ end
 Publishes the loaned frame.
 
 # Returns
-`SHMHUB_OK` or `SHMHUB_E_INVALID` (no open loan).
+`SHMHUB_OK` or `SHMHUB_E_INVALID` (no open loan, or the loan was opened by another process: a handle inherited across fork).
 
 Since 1.0.
 
@@ -1268,7 +1270,7 @@ end
 Gives the loaned frame back unpublished; the slot it used is marked empty.
 
 # Returns
-`SHMHUB_OK` or `SHMHUB_E_INVALID` (no open loan).
+`SHMHUB_OK` or `SHMHUB_E_INVALID` (no open loan, or the loan was opened by another process).
 
 Since 1.0.
 
@@ -1293,7 +1295,7 @@ Copies the newest committed frame into `dst`; never torn. Sets the handle's curs
 * `info`: NULL, or filled with the frame's sequence number, timestamp and missed count.
 
 # Returns
-`SHMHUB_OK`, `SHMHUB_E_EMPTY` (no frame yet), `SHMHUB_E_SIZE`, `SHMHUB_E_BUSY` (the writer lapped the reader 1000 times in a row).
+`SHMHUB_OK`, `SHMHUB_E_EMPTY` (no frame yet), `SHMHUB_E_SIZE`, `SHMHUB_E_BUSY` (the writer lapped the reader 1000 times in a row), `SHMHUB_E_CORRUPT` (an impossible sequence number in the control block).
 
 Thread-safe. Since 1.0.
 
@@ -1319,7 +1321,7 @@ Lossless read: copies the frame after the handle's cursor, waiting up to `timeou
 * `info`: NULL, or filled with the frame's sequence number, timestamp and missed count.
 
 # Returns
-`SHMHUB_OK`, `SHMHUB_E_TIMEOUT`, `SHMHUB_E_PEER_DEAD` (with `SHMHUB_STREAM_LIVENESS`), `SHMHUB_E_SIZE`.
+`SHMHUB_OK`, `SHMHUB_E_TIMEOUT`, `SHMHUB_E_PEER_DEAD` (with `SHMHUB_STREAM_LIVENESS`), `SHMHUB_E_SIZE`, `SHMHUB_E_BUSY` (the writer overwrote the frame being copied 1000 times in a row: a reader far slower than the writer; retry, or use shmhub_stream_read_latest()), `SHMHUB_E_CORRUPT` (an impossible sequence number in the control block). Returns within its timeout whatever the shared control words hold. A zero timeout never sleeps and never registers as a waiter.
 
 !!! note
     The cursor is per handle: not thread-safe with other reads on the same handle.
@@ -1365,7 +1367,7 @@ Zero-copy read of the newest frame: points `frame` into the ring. The writer may
 * `info`: NULL, or filled with the frame's sequence number and timestamp (keep it for shmhub_stream_validate()).
 
 # Returns
-`SHMHUB_OK`, `SHMHUB_E_EMPTY`, `SHMHUB_E_BUSY`.
+`SHMHUB_OK`, `SHMHUB_E_EMPTY`, `SHMHUB_E_BUSY`, `SHMHUB_E_CORRUPT`.
 
 Thread-safe. Since 1.0.
 
@@ -1560,7 +1562,7 @@ end
 """
     shmhub_stream_writer_pid(stream)
 
-Process id of the last process that claimed the writer role (0 if none).
+Process id of the single writer (or of the last multi-writer), taken from its owner token (0 if none).
 
 Thread-safe. Since 1.0.
 
