@@ -5,25 +5,25 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 15
 DEMO_NAME  ?= demo-$(shell date +%s)-$$$$
 DEMO_SECONDS ?= 10
 
 APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 python3-venv strace swig \
-                pkg-config libzmq3-dev iproute2 libopenblas-dev
+                pkg-config libzmq3-dev iproute2 libopenblas-dev spin
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps venv build test test-c test-asan test-tsan test-fuzz test-python test-xlang demo demo-c bench bench-python abi-baseline clean
-.PHONY: test-julia julia-bindings
+.PHONY: test-julia julia-bindings fuzz-build fuzz-long test-long model soak
 
 all: build
 
 # Installs missing tools only (cheap when everything is present).
 deps:
 	@missing=""; \
-	for t in cmake cc clang doxygen abidw abidiff python3 strace swig; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	for t in cmake cc clang doxygen abidw abidiff python3 strace swig spin; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing="$$missing libclang-rt"; \
 	[ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || missing="$$missing libopenblas-dev"; \
 	pkg-config --exists libzmq 2>/dev/null || missing="$$missing libzmq3-dev"; \
@@ -74,10 +74,38 @@ test-tsan: deps
 	cmake --build $(TSAN_BUILD) -j$(JOBS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) -R 'unit_'
 
-test-fuzz: deps
+# libFuzzer smoke runs of every target (validator, open of every kind, CLI parser, layout builder),
+# FUZZ_SECONDS each, from the committed corpora (tests/fuzz/corpus*).
+fuzz-build: deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DSHMHUB_FUZZ=ON -DSHMHUB_DOCS=OFF -DBUILD_TESTING=OFF
-	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_validate
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_all
+
+test-fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BUILD)
+
+# 10 M executions per target (FUZZ_TARGETS to choose) with a figures table (docs/reliability.md).
+FUZZ_RUNS ?= 10000000
+FUZZ_TARGETS ?= fuzz_validate fuzz_open fuzz_cli fuzz_layout
+fuzz-long: fuzz-build
+	FUZZ_RUNS=$(FUZZ_RUNS) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+# The full crash campaigns, the hostile test with extreme values and the long model check
+# (tests/crash/long.sh; figures in docs/reliability.md). Not part of `make test`.
+test-long: build
+	bash tests/crash/long.sh $(BUILD)
+
+# The spin model of the stream protocol (also ctest model_stream in make test).
+model: deps
+	bash tests/model/run.sh
+
+# The demo topology for SOAK_SECONDS (default 600) with random kills and restarts of every
+# consumer and of the producer; RSS, fds and /dev/shm entries must stay flat. Not in make test.
+SOAK_SECONDS ?= 600
+soak: build venv
+	$(VENV)/bin/pip install -q ./bindings/python
+	cd bindings/rust && SHMHUB_LIB_DIR=$(abspath $(BUILD)) cargo build -q --offline --release --example demo_service
+	$(PY) tests/soak/soak.py --build $(BUILD) --seconds $(SOAK_SECONDS) \
+	  --service bindings/rust/target/release/examples/demo_service
 
 # Python: builds and installs the SWIG module into the venv (as a user would, with pip), then
 # runs pytest (SHMHUB_BUILD points the cross-language tests at the C peer programs).

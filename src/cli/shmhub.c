@@ -707,6 +707,16 @@ static void print_rows(FILE *f, const row *rows, size_t n, int ncols)
 
 /* ---- commands --------------------------------------------------------------------------------- */
 
+/* Built with SHMHUB_CLI_NO_MAIN (tests/fuzz/fuzz_cli.c), shmhub_cli_main parses and checks the
+ * arguments of every command, then returns before anything touches a segment. */
+#ifdef SHMHUB_CLI_NO_MAIN
+int shmhub_cli_parse_only = 1;
+int shmhub_cli_main(int argc, char **argv);
+#define PARSE_ONLY shmhub_cli_parse_only
+#else
+#define PARSE_ONLY 0
+#endif
+
 typedef struct array_arg {
     char *buf;                /* owned copy of NAME:DTYPE:SHAPE, split in place */
     const char *name;
@@ -827,6 +837,8 @@ static int create_stream(const char *name, const stream_args *sa, const shmhub_s
         return usage_error("create", "bad --slots '%s': expected a decimal count", sa->slots);
     opts.writer_mode = sa->multi_writer ? SHMHUB_WRITER_MULTI : SHMHUB_WRITER_SINGLE;
     opts.segment = sopts;
+    if (PARSE_ONLY)
+        return EXIT_OK;
     shmhub_stream *st;
     if (shmhub_stream_create(name, dtype, shape.ndim, shape.shape, &opts, &st) != SHMHUB_OK)
         return report(name, shmhub_last_error());
@@ -916,7 +928,7 @@ static int cmd_create(int argc, char **argv)
             rc = report(name, shmhub_last_error());
             goto done;
         }
-    if (shmhub_segment_create(name, layout, &opts, &seg) != SHMHUB_OK)
+    if (!PARSE_ONLY && shmhub_segment_create(name, layout, &opts, &seg) != SHMHUB_OK)
         rc = report(name, shmhub_last_error());
     shmhub_segment_close(seg);
 done:
@@ -948,6 +960,8 @@ static int cmd_list(int argc, char **argv)
     }
     if (optind != argc)
         return usage_error("list", "list: unexpected argument '%s'", argv[optind]);
+    if (PARSE_ONLY)
+        return EXIT_OK;
 
     shmhub_list *list;
     if (shmhub_list_open(dir, &list) != SHMHUB_OK) {
@@ -1094,6 +1108,8 @@ static int cmd_info(int argc, char **argv)
     if (optind != argc - 1)
         return usage_error("info", optind == argc ? "info: missing NAME"
                                                   : "info: expected exactly one NAME");
+    if (PARSE_ONLY)
+        return EXIT_OK;
     seg_entry e;
     entry_open(&e, argv[optind], dir, SHMHUB_READ_ONLY | SHMHUB_ALLOW_FOREIGN_OWNER,
                INT64_C(1000000000));
@@ -1239,6 +1255,8 @@ static int cmd_watch(int argc, char **argv)
     }
     if (optind == argc)
         return usage_error("watch", "watch: missing NAME");
+    if (PARSE_ONLY)
+        return EXIT_OK;
     size_t n = (size_t)(argc - optind);
     watched *ws = calloc(n, sizeof *ws);
     row *rows = json ? NULL : calloc(n + 1, sizeof *rows);
@@ -1315,6 +1333,8 @@ static int cmd_unlink(int argc, char **argv)
     }
     if (optind == argc)
         return usage_error("unlink", "unlink: missing NAME");
+    if (PARSE_ONLY)
+        return EXIT_OK;
     for (int i = optind; i < argc; i++)
         if (shmhub_unlink_in(argv[i], dir) != SHMHUB_OK)
             rc = report(argv[i], shmhub_last_error());
@@ -1436,7 +1456,11 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
+#ifdef SHMHUB_CLI_NO_MAIN
+int shmhub_cli_main(int argc, char **argv)
+#else
 int main(int argc, char **argv)
+#endif
 {
     static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
                                               {"version", no_argument, NULL, 'V'},

@@ -1,5 +1,6 @@
-/* Writes the seed corpus for fuzz_validate: real segment images made by the library itself.
- * Usage: make_corpus OUTDIR (the committed files in tests/fuzz/corpus/ came from this). */
+/* Writes the seed corpora: real segment images made by the library itself.
+ * Usage: make_corpus OUTDIR [STREAM_OUTDIR] (tests/fuzz/corpus/ came from OUTDIR; the stream
+ * images in tests/fuzz/corpus_open/ from STREAM_OUTDIR: streams with a few frames written). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,53 @@ static int emit(const char *outdir, const char *file, shmhub_layout *l) {
     return rc;
 }
 
+/* A stream segment with `frames` frames written (a loan abandoned on the way). */
+static int emit_stream(const char *outdir, const char *file, uint32_t slots, uint32_t mode,
+                       uint64_t words, int frames) {
+    char tmpl[] = "/tmp/shmhub-corpus.XXXXXX";
+    if (!mkdtemp(tmpl)) return 1;
+    shmhub_segment_opts so = SHMHUB_SEGMENT_OPTS_INIT;
+    so.dir = tmpl;
+    shmhub_stream_opts o = SHMHUB_STREAM_OPTS_INIT;
+    o.slots = slots;
+    o.writer_mode = mode;
+    o.segment = &so;
+    shmhub_stream *s = NULL;
+    uint64_t shape[1] = {words};
+    if (shmhub_stream_create("seed", SHMHUB_DTYPE_UINT64, 1, shape, &o, &s) != SHMHUB_OK) {
+        fprintf(stderr, "%s: %s\n", file, shmhub_last_error());
+        return 1;
+    }
+    uint64_t *f = calloc(words, 8);
+    for (int i = 0; i < frames; i++) {
+        for (uint64_t j = 0; j < words; j++) f[j] = (uint64_t)i * 1000 + j;
+        shmhub_stream_write(s, f, words * 8);
+        if (i == 1) {
+            void *l = NULL;
+            if (shmhub_stream_loan(s, &l) == SHMHUB_OK) shmhub_stream_abandon(s);
+        }
+    }
+    free(f);
+    char src[512], dst[1024];
+    snprintf(src, sizeof src, "%s", shmhub_segment_path(shmhub_stream_segment(s)));
+    snprintf(dst, sizeof dst, "%s/%s", outdir, file);
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+    int rc = !in || !out;
+    char buf[4096];
+    size_t n;
+    while (!rc && (n = fread(buf, 1, sizeof buf, in)) > 0) rc = fwrite(buf, 1, n, out) != n;
+    if (in) fclose(in);
+    if (out) fclose(out);
+    shmhub_stream_close(s);
+    shmhub_unlink_in("seed", tmpl);
+    rmdir(tmpl);
+    printf("%s\n", dst);
+    return rc;
+}
+
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: %s OUTDIR [STREAM_OUTDIR]\n", argv[0]);
         return 2;
     }
     int rc = 0;
@@ -74,5 +119,10 @@ int main(int argc, char **argv) {
     shmhub_layout_add(l, "zero", SHMHUB_DTYPE_UINT32, 3, z);
     shmhub_layout_add(l, "eight_dims", SHMHUB_DTYPE_BOOL, 8, n8);
     rc |= emit(argv[1], "zero_extent_8d.seg", l);
+    if (argc == 3) {
+        rc |= emit_stream(argv[2], "stream_2slots.seg", 2, SHMHUB_WRITER_SINGLE, 1, 5);
+        rc |= emit_stream(argv[2], "stream_multi.seg", 4, SHMHUB_WRITER_MULTI, 8, 3);
+        rc |= emit_stream(argv[2], "stream_empty.seg", 3, SHMHUB_WRITER_SINGLE, 2, 0);
+    }
     return rc;
 }
