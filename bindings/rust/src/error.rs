@@ -57,6 +57,8 @@ pub enum ErrorKind {
     Empty,
     /// `SHMHUB_E_OVERWRITTEN`: a peeked frame was overwritten.
     Overwritten,
+    /// `SHMHUB_E_FULL`: a dictionary has no room for the key or value (since 1.1).
+    Full,
     /// A code this crate does not know (a newer library).
     Unknown(i32),
 }
@@ -84,6 +86,7 @@ impl ErrorKind {
             sys::SHMHUB_E_BUSY => Busy,
             sys::SHMHUB_E_EMPTY => Empty,
             sys::SHMHUB_E_OVERWRITTEN => Overwritten,
+            sys::SHMHUB_E_FULL => Full,
             c => Unknown(c),
         }
     }
