@@ -15,6 +15,9 @@ from ._core import (FrameInfo, Segment, SharedArray, Stream, create, list, open,
 from ._errors import (BusyError, CorruptError, EmptyError, ExistsError, InvalidError,
                       NotFoundError, PeerDeadError, PermissionDeniedError, ShmHubError,
                       SpaceError, WaitTimeoutError)
+from ._errors import FullError
+from .dict import SharedDict
+from .pool import Buffer, MemoryPool
 
 __version__ = _raw.shmhub_version_string()
 
@@ -22,5 +25,5 @@ __all__ = [
     "Segment", "Stream", "SharedArray", "FrameInfo", "create", "open", "unlink", "list",
     "ShmHubError", "NotFoundError", "ExistsError", "PermissionDeniedError", "WaitTimeoutError",
     "InvalidError", "CorruptError", "PeerDeadError", "EmptyError", "BusyError", "SpaceError",
-    "__version__",
+    "__version__", "SharedDict", "MemoryPool", "Buffer", "FullError",
 ]
