@@ -139,7 +139,8 @@ SHMHUB_OUT_HANDLE(shmhub_buffer)
 %typemap(argout) double *value { %append_output(PyFloat_FromDouble(tmp$argnum)); }
 %typemap(in, numinputs=0) uint64_t *count (uint64_t tmp = 0) { $1 = &tmp; }
 %typemap(argout) uint64_t *count { %append_output(PyLong_FromUnsignedLongLong(tmp$argnum)); }
-%typemap(in) (const void *value, size_t nbytes) (Py_buffer view) {
+/* view starts zeroed: when an earlier argument fails, freearg must not release garbage. */
+%typemap(in) (const void *value, size_t nbytes) (Py_buffer view = {0}) {
     if (PyObject_GetBuffer($input, &view, PyBUF_C_CONTIGUOUS) != 0) SWIG_fail;
     $1 = view.buf;
     $2 = (size_t)view.len;
