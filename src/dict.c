@@ -14,9 +14,9 @@
  * recomputes from the active table when it recovers the lock from a dead process.
  *
  * Readers are optimistic: a sequence word is odd while a writer changes anything; a reader loads
- * it (acquire), reads with relaxed atomic loads (every offset and length copied once into a local
- * and bounds-checked before use), issues an acquire fence and reloads it; equal and even means a
- * consistent snapshot. After a few failed tries a reader takes the lock instead (which also
+ * it (acquire), reads with acquire loads (every offset and length copied once into a local and
+ * bounds-checked before use) and reloads it; equal and even means a consistent snapshot (the
+ * writer's data stores are release stores after its odd sequence store). After a few failed tries a reader takes the lock instead (which also
  * recovers a lock left by a dead writer), so reads always finish. */
 #include "internal.h"
 
@@ -105,17 +105,24 @@ static inline uint64_t bucket_word(uint64_t off, uint64_t h) {
 }
 static inline uint64_t word_off(uint64_t w) { return ((w >> TAG_BITS) - 1) * 16; }
 
+/* Every shared word is stored with release and loaded with acquire semantics (plain moves on
+ * x86-64): a writer's data stores cannot move before its odd sequence store, a reader's data
+ * loads cannot move after its closing sequence load, with no standalone fence (which
+ * ThreadSanitizer cannot model). */
 static inline uint64_t ld(const _Atomic uint64_t *p) {
-    return atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
+    return atomic_load_explicit((_Atomic uint64_t *)p, memory_order_acquire);
 }
 static inline void st(_Atomic uint64_t *p, uint64_t v) {
-    atomic_store_explicit(p, v, memory_order_relaxed);
+    atomic_store_explicit(p, v, memory_order_release);
 }
 static inline uint64_t heap_word(const unsigned char *p) {
-    return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+    return __atomic_load_n((const uint64_t *)p, __ATOMIC_ACQUIRE);
+}
+static inline void heap_store(unsigned char *p, uint64_t v) {
+    __atomic_store_n((uint64_t *)(void *)p, v, __ATOMIC_RELEASE);
 }
 
-/* Copies out of the heap with relaxed loads (src 8-aligned; records are padded to 16 bytes, so
+/* Copies out of the heap word by word (src 8-aligned; records are padded to 16 bytes, so
  * the whole last word lies inside the record). */
 static void copy_out(void *dst, const unsigned char *src, size_t n) {
     unsigned char *d = dst;
@@ -130,19 +137,19 @@ static void copy_out(void *dst, const unsigned char *src, size_t n) {
     }
 }
 
-/* Copies into the heap with relaxed stores (dst 8-aligned). */
+/* Copies into the heap word by word (dst 8-aligned). */
 static void copy_in(unsigned char *dst, const void *src, size_t n) {
     const unsigned char *s = src;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        __atomic_store_n((uint64_t *)(dst + i), w, __ATOMIC_RELAXED);
+        heap_store(dst + i, w);
     }
     if (i < n) {
         uint64_t w = 0;
         memcpy(&w, s + i, n - i);
-        __atomic_store_n((uint64_t *)(dst + i), w, __ATOMIC_RELAXED);
+        heap_store(dst + i, w);
     }
 }
 
@@ -381,7 +388,6 @@ static void dict_unlock(shmhub_dict *d) {
 static inline void write_begin(shmhub_dict *d) {
     uint64_t s = atomic_load_explicit(&d->ctl->seq, memory_order_relaxed);
     atomic_store_explicit(&d->ctl->seq, s | 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
 }
 static inline void write_end(shmhub_dict *d) {
     uint64_t s = atomic_load_explicit(&d->ctl->seq, memory_order_relaxed);
@@ -444,7 +450,7 @@ static shmhub_status compact(shmhub_dict *d, int *half_io) {
         const unsigned char *from = d->heap[src] + r.off;
         unsigned char *to = d->heap[dst] + top;
         for (uint64_t i = 0; i < r.size; i += 8)
-            __atomic_store_n((uint64_t *)(to + i), heap_word(from + i), __ATOMIC_RELAXED);
+            heap_store(to + i, heap_word(from + i));
         uint64_t i = h & d->mask;
         while (ld(&dt[i]) != B_EMPTY) i = (i + 1) & d->mask;
         st(&dt[i], bucket_word(top, h));
@@ -490,14 +496,14 @@ static shmhub_status do_write(shmhub_dict *d, write_req *q) {
             return shmhub__fail(SHMHUB_E_INVALID, "dict '%s': key '%s' holds a %s value, not an "
                                 "i64 counter", seg_name(d), q->key, type_name(r.type));
         uint64_t *vp = (uint64_t *)(void *)value_ptr(d, half, &r);
-        int64_t cur = (int64_t)__atomic_load_n(vp, __ATOMIC_RELAXED);
+        int64_t cur = (int64_t)__atomic_load_n(vp, __ATOMIC_ACQUIRE);
         SHMHUB__CRASH_POINT("dict_add");
         if (q->op == OP_ADD) {
             q->result = (int64_t)((uint64_t)cur + (uint64_t)q->a);
-            __atomic_store_n(vp, (uint64_t)q->result, __ATOMIC_RELAXED);
+            __atomic_store_n(vp, (uint64_t)q->result, __ATOMIC_RELEASE);
         } else {
             q->result = cur;
-            if (cur == q->a) __atomic_store_n(vp, (uint64_t)q->b, __ATOMIC_RELAXED);
+            if (cur == q->a) __atomic_store_n(vp, (uint64_t)q->b, __ATOMIC_RELEASE);
         }
         return SHMHUB_OK;
     }
@@ -513,7 +519,7 @@ static shmhub_status do_write(shmhub_dict *d, write_req *q) {
         (type == SHMHUB_VALUE_I64 || type == SHMHUB_VALUE_F64)) {
         uint64_t v;
         memcpy(&v, value, 8);
-        __atomic_store_n((uint64_t *)(void *)value_ptr(d, half, &r), v, __ATOMIC_RELAXED);
+        heap_store(value_ptr(d, half, &r), v);
         return SHMHUB_OK;
     }
     uint64_t count = ld(&d->ctl->count), used = ld(&d->ctl->used), tomb = ld(&d->ctl->tombstones);
@@ -546,8 +552,8 @@ static shmhub_status do_write(shmhub_dict *d, write_req *q) {
     /* The new record above the top, invisible until its bucket word is stored. */
     unsigned char *p = d->heap[half] + top;
     uint64_t meta = ((uint64_t)q->klen << 32) | ((uint64_t)type << 40);
-    __atomic_store_n((uint64_t *)(void *)p, (uint64_t)nbytes, __ATOMIC_RELAXED);
-    __atomic_store_n((uint64_t *)(void *)(p + 8), meta, __ATOMIC_RELAXED);
+    heap_store(p, (uint64_t)nbytes);
+    heap_store(p + 8, meta);
     copy_in(p + REC_HEADER, q->key, q->klen);
     SHMHUB__CRASH_POINT("dict_set_copy");
     copy_in(p + REC_HEADER + align8(q->klen), value, nbytes);
@@ -620,7 +626,6 @@ static shmhub_status do_read(shmhub_dict *d, read_req *q) {
         uint64_t s0 = atomic_load_explicit(&c->seq, memory_order_acquire);
         if (!(s0 & 1)) {
             int f = read_once(d, q);
-            atomic_thread_fence(memory_order_acquire);
             if (atomic_load_explicit(&c->seq, memory_order_relaxed) == s0) {
                 if (f == FIND_BAD) return corrupt_bucket(d, q->key);
                 return finish_read(d, q);
@@ -965,7 +970,6 @@ SHMHUB_API shmhub_status shmhub_dict_keys(shmhub_dict *d, shmhub_list **out) {
             k[r.klen] = '\0';
             names[n++] = k;
         }
-        atomic_thread_fence(memory_order_acquire);
         int stable = !d->seg->read_only ||
                      atomic_load_explicit(&d->ctl->seq, memory_order_relaxed) == s0;
         if (stable || s != SHMHUB_OK) {
