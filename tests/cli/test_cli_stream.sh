@@ -97,7 +97,7 @@ run 1 "$SHMHUB" create 'bad/name' --stream --dtype f4 --shape 4
 pass "bad create --stream combinations exit 2 (usage) or 1 (library)"
 
 # --- a fed stream: list, info --rate, watch -----------------------------------------------------
-"$FEED" --feed feed 8 1000 &
+"$FEED" --feed feed 120 1000 &  # killed below and at exit; long enough for a loaded machine
 PIDS+=($!)
 FEED_PID=$!
 for _ in $(seq 50); do
