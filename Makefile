@@ -113,6 +113,13 @@ bench: build
 	$(BUILD)/bench_create
 	$(BUILD)/stream_bench
 
+# SharedDict / MemoryPool vs lmdb, UltraDict, shared-memory-dict, Manager().dict(); writes
+# bench/results/containers_bench.{md,png}.
+.PHONY: bench-containers
+bench-containers: venv
+	$(VENV)/bin/pip install -q ./bindings/python
+	$(PY) bench/containers_bench.py
+
 # Python vs pyshmem vs multiprocessing.shared_memory vs np.copyto; writes bench/results/.
 bench-python: venv
 	$(VENV)/bin/pip install -q ./bindings/python

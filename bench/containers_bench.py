@@ -50,6 +50,9 @@ class ShmhubDict:
     def count(self, k):
         return self.d.get(k, 0)
 
+    def close(self):
+        self.d.close()
+
     @staticmethod
     def drop(name):
         shmhub.unlink(name)
@@ -83,6 +86,9 @@ class Lmdb:
             cur = t.get(k.encode())
         return int.from_bytes(cur, "little") if cur else 0
 
+    def close(self):
+        self.env.close()
+
     @staticmethod
     def drop(name):
         shutil.rmtree(f"/dev/shm/{name}.lmdb", ignore_errors=True)
@@ -108,6 +114,9 @@ class Ultra:
 
     def count(self, k):
         return self.d.get(k, 0)
+
+    def close(self):
+        self.d = None
 
     @staticmethod
     def drop(name):
@@ -137,6 +146,9 @@ class SmDict:
 
     def count(self, k):
         return self.d.get(k, 0)
+
+    def close(self):
+        self.d = None
 
     @staticmethod
     def drop(name):
@@ -170,6 +182,9 @@ class MgrDict:
 
     def count(self, k):
         return self.d.get(k, 0)
+
+    def close(self):
+        self.d = None
 
     @staticmethod
     def drop(name):
@@ -208,6 +223,7 @@ def measure(cls, op, size, procs, n):
     owner = cls(name, create=True)
     if op == "get":
         owner.set("k", VAL[size])
+    owner.close()  # lmdb refuses an environment inherited open across fork
     ctx = mp.get_context("fork")
     q = ctx.Queue()
     ps = [ctx.Process(target=_worker, args=(cls, name, op, size, n, q, proxy)) for _ in range(procs)]
@@ -216,8 +232,9 @@ def measure(cls, op, size, procs, n):
     times = [q.get() for _ in ps]
     for p in ps:
         p.join()
+    owner = cls(name)
     lost = procs * n - owner.count("ctr") if op == "incr" else 0
-    del owner
+    owner.close()
     cls.drop(name)
     return procs * n / max(times), lost
 
