@@ -211,7 +211,7 @@ static const uint64_t *u64_from_addr(unsigned long long addr) { return (const ui
 %inline %{
 /* (status, type, bytes or None): the value of key, whatever its size. */
 static PyObject *dict_get_value(shmhub_dict *d, const char *key) {
-    char small[512];
+    char small[16384]; /* one lookup for values up to 16 KiB (a larger one is read twice) */
     uint32_t type = 0;
     size_t n = 0;
     shmhub_status st = shmhub_dict_get(d, key, &type, small, sizeof small, &n);
