@@ -308,6 +308,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="fewer operations (a smoke run)")
     args = ap.parse_args()
     n = 2000 if args.quick else 20000
+    load0 = os.getloadavg()[0]
     _MANAGER = mp.get_context("fork").Manager()
     contenders = [ShmhubDict, Lmdb, Ultra, SmDict, MgrDict]
     rows = []
@@ -333,8 +334,10 @@ def main() -> int:
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "containers_bench.md"), "w") as f:
         f.write("# Containers from Python: ops/s and ratio to lmdb (same run)\n\n")
-        f.write(f"{os.cpu_count()} CPUs; {n} operations per process per cell ({n // 4} for "
-                "Manager().dict()); `python bench/containers_bench.py`.\n\n")
+        f.write(f"{os.cpu_count()} CPUs, load average {load0:.1f} at the start and "
+                f"{os.getloadavg()[0]:.1f} at the end (a machine shared with other jobs: single "
+                f"cells vary by 2-10x between runs); {n} operations per process per cell "
+                f"({n // 4} for Manager().dict()); `make bench-containers`.\n\n")
         f.write("| operation | procs | " + " | ".join(c.label for c in contenders) + " |\n")
         f.write("|---|---:|" + "---:|" * len(contenders) + "\n")
         for op, size, procs, res in rows:
