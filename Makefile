@@ -151,6 +151,13 @@ bench: build
 	mv bench/results/stream_bench.txt.new bench/results/stream_bench.txt
 	cat bench/results/stream_bench.txt
 
+# SharedDict / MemoryPool vs lmdb, UltraDict, shared-memory-dict, Manager().dict(); writes
+# bench/results/containers_bench.{md,png}.
+.PHONY: bench-containers
+bench-containers: venv
+	$(VENV)/bin/pip install -q ./bindings/python
+	$(PY) bench/containers_bench.py
+
 # Python vs iceoryx2, pyshmem and multiprocessing.shared_memory; writes bench/results/.
 bench-python: venv
 	$(VENV)/bin/pip install -q ./bindings/python

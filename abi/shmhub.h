@@ -17,6 +17,8 @@
  * 9. **Synched memory** (1.1): one segment per worker, a two-barrier write-then-read cycle across
  *    processes, dead-worker detection and a per-round profile.
  * 10. **BLAS threads** (1.1): cap the threads of the BLAS library loaded in the process.
+ * 11. **Dictionaries** (1.1): a crash-safe shared key/value map with typed values and counters.
+ * 12. **Memory pools** (1.1): size classes of 64-byte aligned shared buffers handed between processes.
  *
  * A *segment* named `cam0` is the POSIX shared-memory object `/shmhub.cam0` (on Linux the file
  * `/dev/shm/shmhub.cam0`), or the file `DIR/shmhub.cam0` when a directory is chosen through
@@ -136,7 +138,8 @@ enum shmhub_status_code {
     SHMHUB_E_BUSY = -16,        /**< The resource is in use. */
     SHMHUB_E_EMPTY = -17,       /**< The stream has no frame yet. */
     SHMHUB_E_OVERWRITTEN = -18, /**< A zero-copy frame was overwritten while it was in use. */
-    SHMHUB_E_FINISHED = -19     /**< The synchronised run was ended by shmhub_synched_finalize() (since 1.1). */
+    SHMHUB_E_FINISHED = -19,    /**< The synchronised run was ended by shmhub_synched_finalize() (since 1.1). */
+    SHMHUB_E_FULL = -20         /**< A container is full (dictionary keys or value bytes). @since 1.1 */
 };
 
 /**
@@ -313,8 +316,8 @@ typedef struct shmhub_segment shmhub_segment;
 enum shmhub_kind_code {
     SHMHUB_KIND_ARRAYS = 1,     /**< Named typed arrays (this header's segments). */
     SHMHUB_KIND_STREAM = 2,     /**< A stream of frames (reserved for the stream API). */
-    SHMHUB_KIND_DICT = 3,       /**< A shared dictionary (reserved). */
-    SHMHUB_KIND_POOL = 4,       /**< A memory pool (reserved). */
+    SHMHUB_KIND_DICT = 3,       /**< A shared dictionary (shmhub_dict_create(), since 1.1). */
+    SHMHUB_KIND_POOL = 4,       /**< A memory pool (shmhub_pool_create(), since 1.1). */
     SHMHUB_KIND_SYNCHED = 5,    /**< Synchronised per-worker memory (shmhub_synched_create(), since 1.1). */
     SHMHUB_KIND_GPU_STREAM = 6  /**< A GPU stream (reserved). */
 };
@@ -1080,6 +1083,400 @@ SHMHUB_API const shmhub_segment *shmhub_synched_segment(const shmhub_synched *s)
  * @threadsafe @since 1.1
  */
 SHMHUB_API shmhub_status shmhub_blas_set_threads(int32_t n);
+
+/** @} */
+
+/* ============================================================================================== */
+/** @name Dictionaries
+ *  A shared key/value map (a segment of kind ::SHMHUB_KIND_DICT) with typed values, so every
+ *  language decodes the same bytes, and atomic counters. Readers never see a torn value; a
+ *  writer killed at any instruction leaves every key at its old or its new value, and the next
+ *  caller recovers the dictionary's robust lock (counted by shmhub_dict_recoveries()).
+ *  Guarantees and layout: `docs/containers.md`, `docs/layout.md`.
+ *  @{ */
+
+/** @brief An opaque handle to a shared dictionary. */
+typedef struct shmhub_dict shmhub_dict;
+
+/** @brief Value types, stored with each value (never renumbered). */
+enum shmhub_value_type_code {
+    SHMHUB_VALUE_BYTES = 1,   /**< Opaque bytes. */
+    SHMHUB_VALUE_I64 = 2,     /**< One little-endian `int64_t` (8 bytes). */
+    SHMHUB_VALUE_F64 = 3,     /**< One IEEE `double` (8 bytes). */
+    SHMHUB_VALUE_STR = 4,     /**< UTF-8 text, without a terminating NUL. */
+    SHMHUB_VALUE_NDARRAY = 5, /**< `uint32_t dtype, uint32_t ndim, uint64_t shape[ndim]`, then C-order data. */
+    SHMHUB_VALUE_PICKLE = 6   /**< A Python pickle (opaque to other languages). */
+};
+
+/** @brief Longest dictionary key in bytes (keys are 1 to this many bytes of UTF-8 without NUL). */
+#define SHMHUB_MAX_KEY 255
+
+/**
+ * @brief Options for shmhub_dict_create() and shmhub_dict_open(); size-prefixed, append-only.
+ *
+ * capacity and value_bytes are fixed at create (open reads them from the segment);
+ * lock_timeout_ns and segment are per handle.
+ */
+typedef struct shmhub_dict_opts {
+    uint32_t size;                       /**< `sizeof(shmhub_dict_opts)` as the caller knows it. */
+    uint32_t capacity;                   /**< Most keys (create; 1 to 2^26, default 1024). */
+    uint64_t value_bytes;                /**< Bytes for keys and values, 16 per entry included (create; default 1 MiB). */
+    int64_t lock_timeout_ns;             /**< How long a call waits for the dictionary's lock (default 5 s). */
+    const shmhub_segment_opts *segment;  /**< Segment options (mode, dir, flags, open timeout), or NULL. */
+} shmhub_dict_opts;
+
+/** @brief Default dictionary options, as shmhub_dict_opts_init() sets them. */
+#define SHMHUB_DICT_OPTS_INIT \
+    { (uint32_t)sizeof(shmhub_dict_opts), 1024u, UINT64_C(1048576), INT64_C(5000000000), NULL }
+
+/**
+ * @brief Sets @p opts to the defaults (for languages that cannot expand ::SHMHUB_DICT_OPTS_INIT).
+ * @param opts The struct to fill. @param size `sizeof` it as the caller knows it (at least 8).
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_opts_init(shmhub_dict_opts *opts, size_t size);
+
+/**
+ * @brief Creates an empty dictionary.
+ * @param name Segment name (see shmhub_segment_create()).
+ * @param opts NULL for defaults.
+ * @param[out] out The handle. @owned release with shmhub_dict_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (bad capacity or value_bytes), or any error of
+ *         shmhub_segment_create().
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_create(const char *name, const shmhub_dict_opts *opts,
+                                            shmhub_dict **out);
+
+/**
+ * @brief Opens an existing dictionary.
+ * @param name The dictionary's segment name.
+ * @param opts NULL for defaults.
+ * @param[out] out The handle. @owned release with shmhub_dict_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_WRONG_KIND (not a dictionary), ::SHMHUB_E_CORRUPT, or any error
+ *         of shmhub_segment_open().
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_open(const char *name, const shmhub_dict_opts *opts,
+                                          shmhub_dict **out);
+
+/**
+ * @brief Closes a dictionary handle. NULL is ignored. Never unlinks unless the segment options
+ * said ::SHMHUB_UNLINK_ON_CLOSE.
+ * @since 1.1
+ */
+SHMHUB_API void shmhub_dict_close(shmhub_dict *dict);
+
+/**
+ * @brief Sets @p key to a value of type @p type, copied from @p value.
+ * @param dict The dictionary.
+ * @param key 1 to ::SHMHUB_MAX_KEY bytes of UTF-8, NUL-terminated.
+ * @param type A ::shmhub_value_type_code; ::SHMHUB_VALUE_I64 and ::SHMHUB_VALUE_F64 need 8 bytes,
+ *        ::SHMHUB_VALUE_STR valid UTF-8, ::SHMHUB_VALUE_NDARRAY a header that matches @p nbytes.
+ * @param value The bytes (may be NULL when @p nbytes is 0).
+ * @param nbytes Their size.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (bad key, type or value), ::SHMHUB_E_FULL (no room for
+ *         another key or for the value), ::SHMHUB_E_READ_ONLY, ::SHMHUB_E_TIMEOUT (lock),
+ *         ::SHMHUB_E_CORRUPT.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_set(shmhub_dict *dict, const char *key, uint32_t type,
+                                         const void *value, size_t nbytes);
+
+/**
+ * @brief Copies the value of @p key into @p dst; never torn.
+ * @param dict The dictionary.
+ * @param key The key.
+ * @param[out] type The value's ::shmhub_value_type_code (may be NULL).
+ * @param dst Where to copy the value (may be NULL when @p capacity is 0).
+ * @param capacity Bytes available at @p dst.
+ * @param[out] nbytes The value's size (may be NULL); set also when the call fails with
+ *        ::SHMHUB_E_SIZE, to the size needed.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_NOT_FOUND (no such key), ::SHMHUB_E_SIZE (@p capacity too small),
+ *         ::SHMHUB_E_INVALID, ::SHMHUB_E_TIMEOUT (lock), ::SHMHUB_E_CORRUPT.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_get(shmhub_dict *dict, const char *key, uint32_t *type,
+                                         void *dst, size_t capacity, size_t *nbytes);
+
+/**
+ * @brief Removes @p key.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_NOT_FOUND, ::SHMHUB_E_INVALID, ::SHMHUB_E_READ_ONLY,
+ *         ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_CORRUPT.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_delete(shmhub_dict *dict, const char *key);
+
+/**
+ * @brief Whether @p key is present.
+ * @return ::SHMHUB_OK (present), ::SHMHUB_E_NOT_FOUND (absent), ::SHMHUB_E_INVALID,
+ *         ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_CORRUPT.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_contains(shmhub_dict *dict, const char *key);
+
+/** @brief Number of keys (0 for NULL). @threadsafe @since 1.1 */
+SHMHUB_API uint64_t shmhub_dict_len(const shmhub_dict *dict);
+
+/**
+ * @brief Removes every key.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID, ::SHMHUB_E_READ_ONLY, ::SHMHUB_E_TIMEOUT.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_clear(shmhub_dict *dict);
+
+/**
+ * @brief A sorted snapshot of the keys, read with shmhub_list_count() and shmhub_list_name().
+ * @param dict The dictionary.
+ * @param[out] out The list. @owned release with shmhub_list_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID, ::SHMHUB_E_NO_MEMORY, ::SHMHUB_E_TIMEOUT,
+ *         ::SHMHUB_E_CORRUPT.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_keys(shmhub_dict *dict, shmhub_list **out);
+
+/**
+ * @brief Atomically adds @p delta to the ::SHMHUB_VALUE_I64 counter @p key (a missing key starts
+ * at 0; the sum wraps around in two's complement).
+ * @param dict The dictionary. @param key The key. @param delta What to add.
+ * @param[out] new_value The value after the addition (may be NULL).
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (bad key, or the key holds another type),
+ *         ::SHMHUB_E_FULL, ::SHMHUB_E_READ_ONLY, ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_CORRUPT.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_add_i64(shmhub_dict *dict, const char *key, int64_t delta,
+                                             int64_t *new_value);
+
+/**
+ * @brief Atomically sets the ::SHMHUB_VALUE_I64 value of @p key to @p desired if it equals
+ * @p expected. The swap happened exactly when `*actual == expected` afterwards.
+ * @param dict The dictionary. @param key The key.
+ * @param expected The value to compare with. @param desired The value to store on a match.
+ * @param[out] actual The value found (may be NULL).
+ * @return ::SHMHUB_OK (swapped or not), ::SHMHUB_E_NOT_FOUND, ::SHMHUB_E_INVALID (another type),
+ *         ::SHMHUB_E_READ_ONLY, ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_CORRUPT.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_cas_i64(shmhub_dict *dict, const char *key, int64_t expected,
+                                             int64_t desired, int64_t *actual);
+
+/**
+ * @brief Reads the ::SHMHUB_VALUE_I64 value of @p key.
+ * @param dict The dictionary. @param key The key.
+ * @param[out] value The value.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_NOT_FOUND, ::SHMHUB_E_INVALID (another type),
+ *         ::SHMHUB_E_TIMEOUT, ::SHMHUB_E_CORRUPT.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_get_i64(shmhub_dict *dict, const char *key, int64_t *value);
+
+/**
+ * @brief Sets @p key to the ::SHMHUB_VALUE_I64 @p value.
+ * @return As shmhub_dict_set().
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_set_i64(shmhub_dict *dict, const char *key, int64_t value);
+
+/**
+ * @brief Sets @p key to the ::SHMHUB_VALUE_F64 @p value.
+ * @return As shmhub_dict_set().
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_set_f64(shmhub_dict *dict, const char *key, double value);
+
+/**
+ * @brief Reads the ::SHMHUB_VALUE_F64 value of @p key.
+ * @param dict The dictionary. @param key The key.
+ * @param[out] value The value.
+ * @return As shmhub_dict_get_i64().
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_dict_get_f64(shmhub_dict *dict, const char *key, double *value);
+
+/** @brief Most keys, fixed at create. @threadsafe @since 1.1 */
+SHMHUB_API uint32_t shmhub_dict_capacity(const shmhub_dict *dict);
+/** @brief Bytes for keys and values, fixed at create. @threadsafe @since 1.1 */
+SHMHUB_API uint64_t shmhub_dict_value_bytes(const shmhub_dict *dict);
+/** @brief Bytes of keys and values in use (entry headers included). @threadsafe @since 1.1 */
+SHMHUB_API uint64_t shmhub_dict_bytes_used(const shmhub_dict *dict);
+/** @brief Number of writes (set, delete, add, cas, clear) since create. @threadsafe @since 1.1 */
+SHMHUB_API uint64_t shmhub_dict_writes(const shmhub_dict *dict);
+/** @brief How many times a caller recovered the lock from a dead process. @threadsafe @since 1.1 */
+SHMHUB_API uint64_t shmhub_dict_recoveries(const shmhub_dict *dict);
+/**
+ * @brief The underlying segment. @borrowed valid until shmhub_dict_close(). @threadsafe @since 1.1
+ */
+SHMHUB_API const shmhub_segment *shmhub_dict_segment(const shmhub_dict *dict);
+
+/** @} */
+
+/* ============================================================================================== */
+/** @name Memory pools
+ *  Size classes of shared, 64-byte aligned buffers (a segment of kind ::SHMHUB_KIND_POOL) that
+ *  processes take, hand to each other by id, and give back. A buffer's owner is a process; the
+ *  buffers of a process that died are reclaimed. Guarantees: `docs/containers.md`.
+ *  @{ */
+
+/** @brief An opaque handle to a memory pool. */
+typedef struct shmhub_pool shmhub_pool;
+/** @brief An opaque handle to one buffer of a pool, owned by the calling process. */
+typedef struct shmhub_buffer shmhub_buffer;
+
+/** @brief Most size classes a pool may have. */
+#define SHMHUB_POOL_MAX_CLASSES 32
+
+/** @brief One size class: @c count buffers of @c buffer_bytes each. */
+typedef struct shmhub_pool_class {
+    uint64_t buffer_bytes; /**< Bytes per buffer (1 to 2^40). */
+    uint32_t count;        /**< Buffers in the class (1 to 2^20). */
+    uint32_t reserved;     /**< Must be 0. */
+} shmhub_pool_class;
+
+/** @brief Options for shmhub_pool_create() and shmhub_pool_open(); size-prefixed, append-only. */
+typedef struct shmhub_pool_opts {
+    uint32_t size;                       /**< `sizeof(shmhub_pool_opts)` as the caller knows it. */
+    uint32_t nclasses;                   /**< Number of entries at @c classes (create; 1 to ::SHMHUB_POOL_MAX_CLASSES). */
+    const shmhub_pool_class *classes;    /**< The size classes (create), in any order; copied. */
+    const shmhub_segment_opts *segment;  /**< Segment options (mode, dir, flags, open timeout), or NULL. */
+} shmhub_pool_opts;
+
+/** @brief Default pool options (no classes: create needs them), as shmhub_pool_opts_init() sets them. */
+#define SHMHUB_POOL_OPTS_INIT { (uint32_t)sizeof(shmhub_pool_opts), 0u, NULL, NULL }
+
+/**
+ * @brief Sets @p opts to the defaults (for languages that cannot expand ::SHMHUB_POOL_OPTS_INIT).
+ * @param opts The struct to fill. @param size `sizeof` it as the caller knows it (at least 8).
+ * @return ::SHMHUB_OK or ::SHMHUB_E_INVALID.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_pool_opts_init(shmhub_pool_opts *opts, size_t size);
+
+/**
+ * @brief Statistics of one size class; size-prefixed: set @c size before the call.
+ */
+typedef struct shmhub_pool_stats_info {
+    uint32_t size;          /**< `sizeof(shmhub_pool_stats_info)` as the caller knows it. */
+    uint32_t count;         /**< Buffers in the class. */
+    uint64_t buffer_bytes;  /**< Bytes per buffer. */
+    uint32_t in_use;        /**< Buffers owned by a process now. */
+    uint32_t free;          /**< Buffers free now. */
+    uint32_t high_water;    /**< Most buffers in use at once since create. */
+    uint32_t reserved;      /**< 0. */
+    uint64_t reclaimed;     /**< Buffers taken back from processes that died. */
+    uint64_t acquires;      /**< Successful acquires since create. */
+} shmhub_pool_stats_info;
+
+/**
+ * @brief Creates a pool with the size classes of @p opts (at least one).
+ * @param name Segment name (see shmhub_segment_create()).
+ * @param opts The classes and segment options.
+ * @param[out] out The handle. @owned release with shmhub_pool_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (no or bad classes), or any error of
+ *         shmhub_segment_create().
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_pool_create(const char *name, const shmhub_pool_opts *opts,
+                                            shmhub_pool **out);
+
+/**
+ * @brief Opens an existing pool (its classes are read from the segment).
+ * @param name The pool's segment name.
+ * @param opts NULL for defaults (only @c segment is used).
+ * @param[out] out The handle. @owned release with shmhub_pool_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_WRONG_KIND, ::SHMHUB_E_CORRUPT, or any error of
+ *         shmhub_segment_open().
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_pool_open(const char *name, const shmhub_pool_opts *opts,
+                                          shmhub_pool **out);
+
+/**
+ * @brief Closes a pool handle. NULL is ignored. Buffers this process owns stay owned (another
+ * process may adopt them; they are reclaimed when this process dies); their handles must be
+ * released or closed first.
+ * @since 1.1
+ */
+SHMHUB_API void shmhub_pool_close(shmhub_pool *pool);
+
+/**
+ * @brief Takes a free buffer of the smallest class whose buffers hold @p nbytes, waiting up to
+ * @p timeout_ns while that class is empty (buffers of dead processes are reclaimed first).
+ * @param pool The pool.
+ * @param nbytes Bytes needed (at least 1).
+ * @param timeout_ns Nanoseconds to wait (negative: forever; 0: try once).
+ * @param[out] out The buffer. @owned release with shmhub_pool_release() or shmhub_buffer_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (no class is big enough), ::SHMHUB_E_TIMEOUT,
+ *         ::SHMHUB_E_READ_ONLY, ::SHMHUB_E_NO_MEMORY.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_pool_acquire(shmhub_pool *pool, size_t nbytes, int64_t timeout_ns,
+                                             shmhub_buffer **out);
+
+/**
+ * @brief Gives a buffer back to the pool and frees its handle (@p buf is dead afterwards).
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID (NULL, or a buffer of another pool), ::SHMHUB_E_BUSY (the
+ *         buffer was adopted by another process or reclaimed; the handle is freed anyway).
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_pool_release(shmhub_pool *pool, shmhub_buffer *buf);
+
+/**
+ * @brief Takes over a buffer another process handed over by its id (shmhub_buffer_id()); the
+ * calling process becomes its owner.
+ * @param pool The pool.
+ * @param id The buffer's id.
+ * @param[out] out The buffer. @owned release with shmhub_pool_release() or shmhub_buffer_close().
+ * @return ::SHMHUB_OK, ::SHMHUB_E_NOT_FOUND (no buffer has that id now: never handed out,
+ *         released or reclaimed since), ::SHMHUB_E_INVALID, ::SHMHUB_E_READ_ONLY,
+ *         ::SHMHUB_E_NO_MEMORY.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_pool_adopt(shmhub_pool *pool, uint64_t id, shmhub_buffer **out);
+
+/**
+ * @brief Returns to the pool every buffer whose owning process died.
+ * @param pool The pool.
+ * @param[out] count How many were reclaimed (may be NULL).
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID, ::SHMHUB_E_READ_ONLY.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_pool_reclaim(shmhub_pool *pool, uint64_t *count);
+
+/**
+ * @brief Statistics of size class @p class_index (classes are sorted by buffer size).
+ * @param pool The pool. @param class_index 0 to shmhub_pool_nclasses() - 1.
+ * @param[out] out Filled up to its @c size.
+ * @return ::SHMHUB_OK, ::SHMHUB_E_INVALID, ::SHMHUB_E_RANGE.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API shmhub_status shmhub_pool_stats(const shmhub_pool *pool, uint32_t class_index,
+                                           shmhub_pool_stats_info *out);
+
+/** @brief Number of size classes. @threadsafe @since 1.1 */
+SHMHUB_API uint32_t shmhub_pool_nclasses(const shmhub_pool *pool);
+/**
+ * @brief The underlying segment. @borrowed valid until shmhub_pool_close(). @threadsafe @since 1.1
+ */
+SHMHUB_API const shmhub_segment *shmhub_pool_segment(const shmhub_pool *pool);
+
+/**
+ * @brief Frees a buffer handle without giving the buffer back: this process stays its owner
+ * (until shmhub_pool_adopt() by another, or its death). NULL is ignored.
+ * @since 1.1
+ */
+SHMHUB_API void shmhub_buffer_close(shmhub_buffer *buf);
+
+/**
+ * @brief The buffer's memory: 64-byte aligned, shmhub_buffer_size() bytes.
+ * @borrowed valid until shmhub_pool_release() or shmhub_buffer_close() on @p buf.
+ * @threadsafe @since 1.1
+ */
+SHMHUB_API void *shmhub_buffer_data(const shmhub_buffer *buf);
+/** @brief The buffer's size in bytes (its class's buffer size). @threadsafe @since 1.1 */
+SHMHUB_API uint64_t shmhub_buffer_size(const shmhub_buffer *buf);
+/** @brief The buffer's id, for shmhub_pool_adopt() in another process (0 for NULL). @threadsafe @since 1.1 */
+SHMHUB_API uint64_t shmhub_buffer_id(const shmhub_buffer *buf);
 
 /** @} */
 

@@ -32,6 +32,7 @@ static const status_row status_rows[] = {
     {SHMHUB_E_EMPTY, "SHMHUB_E_EMPTY", "the stream has no frame yet"},
     {SHMHUB_E_OVERWRITTEN, "SHMHUB_E_OVERWRITTEN", "the frame was overwritten while in use"},
     {SHMHUB_E_FINISHED, "SHMHUB_E_FINISHED", "the synchronised run was finalized"},
+    {SHMHUB_E_FULL, "SHMHUB_E_FULL", "the container is full"},
 };
 
 static const status_row *find_row(shmhub_status st) {

@@ -115,6 +115,12 @@ struct shmhub_layout {
     shmhub__array_spec *specs;
 };
 
+/* A sorted list of names (segments, or a dictionary's keys); each name is malloc'ed. */
+struct shmhub_list {
+    size_t count;
+    char **names;
+};
+
 /* ---- options ------------------------------------------------------------------------------- */
 typedef struct shmhub__opts {
     uint32_t mode;
@@ -199,6 +205,16 @@ SHMHUB__HIDDEN int shmhub__token_alive(uint64_t token);
 /* Same test for a bare pid (whole thread group, no start time): for records that hold only a
  * pid, such as a creator pid in the header. */
 SHMHUB__HIDDEN int shmhub__pid_alive(int64_t pid);
+#ifdef SHMHUB_TEST_HOOKS
+/* Test-only crash points (testhooks.c): shmhub__test_crash_arm("dict_set_copy", n) makes the
+ * n-th (n >= 1) later pass through SHMHUB__CRASH_POINT("dict_set_copy") in this process die by
+ * SIGKILL; NULL disarms. The points are listed in docs/containers.md. */
+SHMHUB__HIDDEN void shmhub__test_crash_arm(const char *point, int64_t nth);
+SHMHUB__HIDDEN void shmhub__test_crash_point(const char *point);
+#define SHMHUB__CRASH_POINT(p) shmhub__test_crash_point(p)
+#else
+#define SHMHUB__CRASH_POINT(p) ((void)0)
+#endif
 #ifdef SHMHUB_TEST_HOOKS
 /* Test-only (stream.c): the next stream write copies `bytes` bytes, then SIGKILL; < 0 disarms. */
 SHMHUB__HIDDEN void shmhub__test_crash_after(int64_t bytes);

@@ -696,11 +696,6 @@ SHMHUB_API uint32_t shmhub_segment_layout_version(const shmhub_segment *s) {
 
 /* ---- listing -------------------------------------------------------------------------------- */
 
-struct shmhub_list {
-    size_t count;
-    char **names;
-};
-
 static int cmp_names(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }

@@ -165,6 +165,70 @@ SHMHUB_OUT_HANDLE(shmhub_synched)
 %thread shmhub_synched_begin_write;
 %thread shmhub_synched_sync;
 
+/* ---- 1.1: dictionaries and memory pools (shmhub/dict.py, shmhub/pool.py) ------------------- */
+SHMHUB_OUT_HANDLE(shmhub_dict)
+SHMHUB_OUT_HANDLE(shmhub_pool)
+SHMHUB_OUT_HANDLE(shmhub_buffer)
+%typemap(in, numinputs=0) int64_t *new_value (int64_t tmp = 0), int64_t *actual (int64_t tmp = 0),
+                          int64_t *value (int64_t tmp = 0) { $1 = &tmp; }
+%typemap(argout) int64_t *new_value, int64_t *actual, int64_t *value {
+    %append_output(PyLong_FromLongLong(tmp$argnum));
+}
+%typemap(in, numinputs=0) double *value (double tmp = 0) { $1 = &tmp; }
+%typemap(argout) double *value { %append_output(PyFloat_FromDouble(tmp$argnum)); }
+%typemap(in, numinputs=0) uint64_t *count (uint64_t tmp = 0) { $1 = &tmp; }
+%typemap(argout) uint64_t *count { %append_output(PyLong_FromUnsignedLongLong(tmp$argnum)); }
+/* view starts zeroed: when an earlier argument fails, freearg must not release garbage. */
+%typemap(in) (const void *value, size_t nbytes) (Py_buffer view = {0}) {
+    if (PyObject_GetBuffer($input, &view, PyBUF_C_CONTIGUOUS) != 0) SWIG_fail;
+    $1 = view.buf;
+    $2 = (size_t)view.len;
+}
+%typemap(freearg) (const void *value, size_t nbytes) { if (view$argnum.obj) PyBuffer_Release(&view$argnum); }
+/* shmhub_dict_get is used through dict_get_value() below (one call, any size). */
+%typemap(in, numinputs=0) (uint32_t *type, void *dst, size_t capacity, size_t *nbytes)
+    (uint32_t t = 0, size_t n = 0) { $1 = &t; $2 = NULL; $3 = 0; $4 = &n; }
+%typemap(argout) (uint32_t *type, void *dst, size_t capacity, size_t *nbytes) {
+    %append_output(PyLong_FromUnsignedLong(t$argnum));
+    %append_output(PyLong_FromSize_t(n$argnum));
+}
+%typemap(out) void *shmhub_buffer_data { $result = PyLong_FromVoidPtr($1); }
+%extend shmhub_dict_opts {
+    shmhub_dict_opts() {
+        shmhub_dict_opts *o = (shmhub_dict_opts *)calloc(1, sizeof *o);
+        if (o) shmhub_dict_opts_init(o, sizeof *o);
+        return o;
+    }
+}
+%extend shmhub_pool_opts {
+    shmhub_pool_opts() {
+        shmhub_pool_opts *o = (shmhub_pool_opts *)calloc(1, sizeof *o);
+        if (o) shmhub_pool_opts_init(o, sizeof *o);
+        return o;
+    }
+}
+%extend shmhub_pool_stats_info {
+    shmhub_pool_stats_info() {
+        shmhub_pool_stats_info *i = (shmhub_pool_stats_info *)calloc(1, sizeof *i);
+        if (i) i->size = (uint32_t)sizeof *i;
+        return i;
+    }
+}
+%immutable shmhub_dict_opts::segment;
+%immutable shmhub_pool_opts::segment;
+%immutable shmhub_pool_opts::classes;
+%thread shmhub_dict_open;
+%thread shmhub_dict_set;
+%thread shmhub_dict_delete;
+%thread shmhub_dict_clear;
+%thread shmhub_dict_add_i64;
+%thread shmhub_dict_cas_i64;
+%thread shmhub_dict_set_i64;
+%thread shmhub_dict_set_f64;
+%thread shmhub_pool_open;
+%thread shmhub_pool_acquire;
+%thread shmhub_pool_reclaim;
+
 %include "shmhub.h"
 
 /* Helpers for the Pythonic layer (not part of the C ABI). */
@@ -185,4 +249,42 @@ static const uint64_t *u64_from_addr(unsigned long long addr) { return (const ui
 /* Synched memory (1.1): points opts->segment at a segment-options object the caller keeps alive. */
 %inline %{
 static void synched_opts_set_segment(shmhub_synched_opts *o, shmhub_segment_opts *seg) { o->segment = seg; }
+%}
+
+/* 1.1 helpers: dictionary values in one call, option pointers set from Python. */
+%inline %{
+/* (status, type, bytes or None): the value of key, whatever its size. */
+static PyObject *dict_get_value(shmhub_dict *d, const char *key) {
+    char small[16384]; /* one lookup for values up to 16 KiB (a larger one is read twice) */
+    uint32_t type = 0;
+    size_t n = 0;
+    shmhub_status st = shmhub_dict_get(d, key, &type, small, sizeof small, &n);
+    PyObject *data = NULL;
+    if (st == SHMHUB_OK) {
+        data = PyBytes_FromStringAndSize(small, (Py_ssize_t)n);
+    } else {
+        /* Too big for the stack buffer: size it and read again (a concurrent writer may grow it). */
+        for (int i = 0; i < 16 && st == SHMHUB_E_SIZE; i++) {
+            Py_XDECREF(data);
+            data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
+            if (!data) return NULL;
+            size_t cap = n;
+            Py_BEGIN_ALLOW_THREADS
+            st = shmhub_dict_get(d, key, &type, PyBytes_AS_STRING(data), cap, &n);
+            Py_END_ALLOW_THREADS
+            if (st == SHMHUB_OK && n < cap && _PyBytes_Resize(&data, (Py_ssize_t)n) != 0) return NULL;
+        }
+        if (st != SHMHUB_OK) Py_CLEAR(data);
+    }
+    if (st == SHMHUB_OK && !data) return NULL;
+    PyObject *r = Py_BuildValue("(iIO)", (int)st, (unsigned)type, data ? data : Py_None);
+    Py_XDECREF(data);
+    return r;
+}
+static void dict_opts_set_segment(shmhub_dict_opts *o, shmhub_segment_opts *seg) { o->segment = seg; }
+static void pool_opts_set_segment(shmhub_pool_opts *o, shmhub_segment_opts *seg) { o->segment = seg; }
+static void pool_opts_set_classes(shmhub_pool_opts *o, unsigned long long addr, uint32_t n) {
+    o->classes = (const shmhub_pool_class *)(uintptr_t)addr;
+    o->nclasses = n;
+}
 %}

@@ -2,6 +2,7 @@
  *
  * Uses only the public API of abi/shmhub.h. Exit codes: 0 success, 1 an operation failed (the
  * message on stderr names the segment and gives the library's message), 2 usage error. */
+#include "containers.h"
 #include <shmhub.h>
 
 #include <errno.h>
@@ -35,6 +36,10 @@ static const char USAGE_MAIN[] =
     "  create NAME --array NAME:DTYPE:SHAPE...  create a segment of typed arrays\n"
     "  create NAME --stream --dtype DTYPE --shape SHAPE\n"
     "                                            create a stream (a ring of frames)\n"
+    "  create NAME --dict [--capacity N] [--value-bytes SIZE]\n"
+    "                                            create a shared dictionary\n"
+    "  create NAME --pool --class SIZE:COUNT...  create a pool of shared buffers\n"
+    "  dict get|set|keys NAME ...                read and write a dictionary\n"
     "  list                                      list the segments and their state\n"
     "  info NAME                                 show everything about one segment\n"
     "  watch NAME...                             show streams' rates as they run\n"
@@ -54,6 +59,8 @@ static const char USAGE_CREATE[] =
     "usage: shmhub create NAME [--array NAME:DTYPE:SHAPE]... [--mode MODE] [--dir DIR]\n"
     "       shmhub create NAME --stream --dtype DTYPE --shape SHAPE [--slots N]\n"
     "                     [--multi-writer] [--mode MODE] [--dir DIR]\n"
+    "       shmhub create NAME --dict [--capacity N] [--value-bytes SIZE] [--mode MODE] [--dir DIR]\n"
+    "       shmhub create NAME --pool --class SIZE:COUNT... [--mode MODE] [--dir DIR]\n"
     "\n"
     "Creates segment NAME holding the given arrays, zero-filled, or (--stream) a stream:\n"
     "a ring of frames of one dtype and shape. The segment persists until it is unlinked.\n"
@@ -70,6 +77,12 @@ static const char USAGE_CREATE[] =
     "                                accepts 2 to 65536)\n"
     "  -M, --multi-writer            let several processes write (a robust lock per\n"
     "                                frame); default: one writing process at a time\n"
+    "  -D, --dict                    create a shared dictionary (docs/containers.md)\n"
+    "  -c, --capacity N              most keys (default 1024)\n"
+    "  -v, --value-bytes SIZE        bytes for keys and values (default 1MiB; SIZE is a\n"
+    "                                count with an optional K/KiB, M/MiB or G/GiB suffix)\n"
+    "  -P, --pool                    create a pool of buffers instead\n"
+    "  -C, --class SIZE:COUNT        a size class of the pool (repeatable): 1MiB:16\n"
     "  -m, --mode MODE               octal file mode (default 0600)\n"
     "  -d, --dir DIR                 directory for the segment file\n"
     "  -h, --help                    show this help\n";
@@ -588,6 +601,12 @@ static void json_entry(FILE *f, const seg_entry *e, int detailed)
             pid, shmhub_segment_creator_uid(seg), pid_alive(pid) ? "true" : "false",
             shmhub_segment_created_ns(seg), entry_age_s(e));
     json_stream(f, e);
+    if (shmhub_segment_kind(seg) == SHMHUB_KIND_DICT || shmhub_segment_kind(seg) == SHMHUB_KIND_POOL) {
+        char summary[4096];
+        cli_container_summary(summary, sizeof summary, seg, 1);
+        fprintf(f, ", \"%s\": %s", shmhub_segment_kind(seg) == SHMHUB_KIND_DICT ? "dict" : "pool",
+                summary);
+    }
     /* A stream segment that validated but did not open as a stream reports why. */
     fputs(", \"status\": \"ok\", \"error\": ", f);
     json_str(f, e->stream_error[0] ? e->stream_error : NULL);
@@ -684,6 +703,9 @@ static void row_entry(row *r, const seg_entry *e)
     fmt_age(r->cell[COL_AGE], sizeof r->cell[COL_AGE], entry_age_s(e));
     if (shmhub_segment_kind(seg) == SHMHUB_KIND_STREAM)
         fmt_stream_summary(r->cell[COL_LAST], sizeof r->cell[COL_LAST], e);
+    else if (shmhub_segment_kind(seg) == SHMHUB_KIND_DICT ||
+             shmhub_segment_kind(seg) == SHMHUB_KIND_POOL)
+        cli_container_summary(r->cell[COL_LAST], sizeof r->cell[COL_LAST], seg, 0);
     else
         fmt_arrays_summary(r->cell[COL_LAST], sizeof r->cell[COL_LAST], seg);
 }
@@ -848,6 +870,13 @@ static int create_stream(const char *name, const stream_args *sa, const shmhub_s
 
 static int cmd_create(int argc, char **argv)
 {
+    if (cli_has_container_flag(argc, argv)) {
+        int crc = cli_create_container(argc, argv);
+        if (crc >= 0)
+            return crc;
+        fputs(USAGE_CREATE, stdout);
+        return EXIT_OK;
+    }
     static const struct option longopts[] = {
         {"array", required_argument, NULL, 'a'}, {"mode", required_argument, NULL, 'm'},
         {"dir", required_argument, NULL, 'd'},   {"help", no_argument, NULL, 'h'},
@@ -1046,6 +1075,11 @@ static void print_info_human(const seg_entry *e)
         printf("      nbytes:    %" PRIu64 "\n", shmhub_array_nbytes(a));
         printf("      offset:    %" PRIu64 " (%s)\n", shmhub_array_offset(a),
                array_aligned(a) ? "aligned" : "NOT aligned");
+    }
+    if (shmhub_segment_kind(seg) == SHMHUB_KIND_DICT || shmhub_segment_kind(seg) == SHMHUB_KIND_POOL) {
+        char summary[4096];
+        cli_container_summary(summary, sizeof summary, seg, 0);
+        printf("contents:        %s\n", summary);
     }
     if (shmhub_segment_kind(seg) != SHMHUB_KIND_STREAM)
         return;
@@ -1446,6 +1480,7 @@ static const command COMMANDS[] = {
 #ifdef SHMHUB_HAVE_BRIDGE
     {"bridge", bridge_main, BRIDGE_USAGE, "shmhub bridge"},
 #endif
+    {"dict", cli_cmd_dict, CLI_USAGE_DICT, "shmhub dict"},
 };
 
 static const command *find_command(const char *name)

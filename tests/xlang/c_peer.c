@@ -14,6 +14,17 @@
  *                                         seek to 0 and read frames 1..N losslessly (read_next),
  *                                         then check read_latest returns frame N; checks every byte
  *
+ *   c_peer write-dict NAME                create dictionary NAME (capacity 64, 4 MiB) with the entries
+ *                                         below, one per value type
+ *   c_peer check-dict NAME                open NAME and check its keys, types and every byte
+ *
+ * Dictionary entries (key: value type, value):
+ *   "i64": I64 -1234567890123          "f64": F64 6.02214076e23         "counter": I64 42 (42 adds)
+ *   "str": STR "h\u00e9llo, w\u00f6rld \u2713" (UTF-8)        "bytes": BYTES 0, 1, ..., 255
+ *   "empty": BYTES (0 bytes)           "big": BYTES 1 MiB, byte i = (i * 7) & 0xff
+ *   "ndarray": NDARRAY float32 shape {3, 4}, element i = i * 0.5 - 1
+ *   "pickle": PICKLE the protocol-2 pickle of the tuple (1, 'a'), 16 bytes
+ *
  * Nothing is unlinked: the caller removes NAME (`shmhub unlink NAME`). DTYPE is anything
  * shmhub_dtype_from_str() accepts ("float32", "<f4", "u1", "bool", ...).
  *
@@ -236,9 +247,113 @@ static int read_stream(const char *name, uint64_t n, shmhub_dtype d, long timeou
     return rc;
 }
 
+/* ---- dictionaries ---------------------------------------------------------------------------- */
+/* (1.1: the peer also compiles against the 1.0 header, tests/abi/test_abi_1_0_compat.sh.) */
+#if SHMHUB_VERSION_NUMBER >= 10100
+
+static const char DICT_STR[] = "h\xc3\xa9llo, w\xc3\xb6rld \xe2\x9c\x93";
+static const unsigned char DICT_PICKLE[16] = {128, 2, 75, 1, 88, 1, 0, 0, 0, 97, 113, 0, 134, 113, 1, 46};
+#define DICT_BIG (1u << 20)
+
+typedef struct dict_entry { const char *key; uint32_t type; size_t n; unsigned char *bytes; } dict_entry;
+
+/* The nine entries (their bytes malloc'ed; free with free_entries). */
+static int dict_entries(dict_entry *e) {
+    int64_t i64 = -1234567890123LL, ctr = 42;
+    double f64 = 6.02214076e23;
+    unsigned char *b = malloc(256), *big = malloc(DICT_BIG), *nd = malloc(8 + 16 + 48);
+    unsigned char *pi = malloc(8), *pf = malloc(8), *pc = malloc(8), *ps = malloc(sizeof DICT_STR);
+    unsigned char *pp = malloc(sizeof DICT_PICKLE), *pe = malloc(1);
+    if (!b || !big || !nd || !pi || !pf || !pc || !ps || !pp || !pe) return -1;
+    for (int i = 0; i < 256; i++) b[i] = (unsigned char)i;
+    for (uint32_t i = 0; i < DICT_BIG; i++) big[i] = (unsigned char)((i * 7) & 0xff);
+    uint32_t hd[2] = {SHMHUB_DTYPE_FLOAT32, 2};
+    uint64_t shape[2] = {3, 4};
+    memcpy(nd, hd, 8);
+    memcpy(nd + 8, shape, 16);
+    for (int i = 0; i < 12; i++) {
+        float x = (float)i * 0.5f - 1.0f;
+        memcpy(nd + 24 + 4 * i, &x, 4);
+    }
+    memcpy(pi, &i64, 8);
+    memcpy(pf, &f64, 8);
+    memcpy(pc, &ctr, 8);
+    memcpy(ps, DICT_STR, sizeof DICT_STR);
+    memcpy(pp, DICT_PICKLE, sizeof DICT_PICKLE);
+    dict_entry all[9] = {
+        {"i64", SHMHUB_VALUE_I64, 8, pi},           {"f64", SHMHUB_VALUE_F64, 8, pf},
+        {"counter", SHMHUB_VALUE_I64, 8, pc},       {"str", SHMHUB_VALUE_STR, sizeof DICT_STR - 1, ps},
+        {"bytes", SHMHUB_VALUE_BYTES, 256, b},      {"empty", SHMHUB_VALUE_BYTES, 0, pe},
+        {"big", SHMHUB_VALUE_BYTES, DICT_BIG, big}, {"ndarray", SHMHUB_VALUE_NDARRAY, 72, nd},
+        {"pickle", SHMHUB_VALUE_PICKLE, sizeof DICT_PICKLE, pp},
+    };
+    memcpy(e, all, sizeof all);
+    return 9;
+}
+
+static void free_entries(dict_entry *e, int n) {
+    for (int i = 0; i < n; i++) free(e[i].bytes);
+}
+
+static int write_dict(const char *name) {
+    dict_entry e[9];
+    int n = dict_entries(e);
+    if (n < 0) return fail("malloc");
+    shmhub_dict_opts o = SHMHUB_DICT_OPTS_INIT;
+    o.capacity = 64;
+    o.value_bytes = 4u << 20;
+    shmhub_dict *d = NULL;
+    int rc = 0;
+    if (shmhub_dict_create(name, &o, &d) != SHMHUB_OK) rc = fail("dict_create");
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (strcmp(e[i].key, "counter") == 0) {
+            for (int k = 0; k < 42 && rc == 0; k++)
+                if (shmhub_dict_add_i64(d, "counter", 1, NULL) != SHMHUB_OK) rc = fail("dict_add_i64");
+        } else if (shmhub_dict_set(d, e[i].key, e[i].type, e[i].bytes, e[i].n) != SHMHUB_OK) {
+            rc = fail("dict_set");
+        }
+    }
+    shmhub_dict_close(d);
+    free_entries(e, n);
+    return rc;
+}
+
+static int check_dict(const char *name) {
+    dict_entry e[9];
+    int n = dict_entries(e);
+    if (n < 0) return fail("malloc");
+    shmhub_dict *d = NULL;
+    int rc = 0;
+    unsigned char *buf = malloc(DICT_BIG);
+    if (!buf || shmhub_dict_open(name, NULL, &d) != SHMHUB_OK) rc = fail("dict_open");
+    if (rc == 0 && shmhub_dict_len(d) != (uint64_t)n) {
+        fprintf(stderr, "c_peer: dict '%s' has %llu keys, expected %d\n", name,
+                (unsigned long long)shmhub_dict_len(d), n);
+        rc = 1;
+    }
+    for (int i = 0; rc == 0 && i < n; i++) {
+        uint32_t type = 0;
+        size_t got = 0;
+        if (shmhub_dict_get(d, e[i].key, &type, buf, DICT_BIG, &got) != SHMHUB_OK) {
+            rc = fail("dict_get");
+        } else if (type != e[i].type || got != e[i].n || memcmp(buf, e[i].bytes, got) != 0) {
+            fprintf(stderr, "c_peer: dict '%s': key '%s' differs (type %u, %zu bytes)\n", name,
+                    e[i].key, type, got);
+            rc = 1;
+        }
+    }
+    shmhub_dict_close(d);
+    free(buf);
+    free_entries(e, n);
+    return rc;
+}
+
+#endif
+
 static int usage(void) {
     fprintf(stderr, "usage: c_peer write-arrays NAME | check-arrays NAME |\n"
-                    "       write-stream NAME N [DTYPE] [INTERVAL_US] | read-stream NAME N [DTYPE] [TIMEOUT_MS]\n");
+                    "       write-stream NAME N [DTYPE] [INTERVAL_US] | read-stream NAME N [DTYPE] [TIMEOUT_MS] |\n"
+                    "       write-dict NAME | check-dict NAME\n");
     return 2;
 }
 
@@ -248,6 +363,10 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1], *name = argv[2];
     if (strcmp(cmd, "write-arrays") == 0 && argc == 3) return write_arrays(name);
     if (strcmp(cmd, "check-arrays") == 0 && argc == 3) return check_arrays(name);
+#if SHMHUB_VERSION_NUMBER >= 10100
+    if (strcmp(cmd, "write-dict") == 0 && argc == 3) return write_dict(name);
+    if (strcmp(cmd, "check-dict") == 0 && argc == 3) return check_dict(name);
+#endif
     if ((strcmp(cmd, "write-stream") == 0 || strcmp(cmd, "read-stream") == 0) && argc >= 4 && argc <= 6) {
         uint64_t n = strtoull(argv[3], NULL, 10);
         shmhub_dtype d;

@@ -132,12 +132,38 @@ def read_stream(name: str, n: int, dtype: str, timeout_ms: int) -> int:
     return 0 if ok else 1
 
 
+def check_dict(name: str) -> int:
+    """The dictionary written by `c_peer write-dict` (entries documented in c_peer.c), read back as
+    Python values: ints, floats, str, bytes, a numpy array and an unpickled tuple."""
+    d = shmhub.SharedDict.open(name)
+    want = {
+        "i64": -1234567890123, "f64": 6.02214076e23, "counter": 42,
+        "str": "h\u00e9llo, w\u00f6rld \u2713", "bytes": bytes(range(256)), "empty": b"",
+        "big": (np.arange(1 << 20, dtype=np.uint32) * 7 & 0xFF).astype(np.uint8).tobytes(),
+        "ndarray": (np.arange(12, dtype=np.float32) * 0.5 - 1).reshape(3, 4), "pickle": (1, "a"),
+    }
+    ok = sorted(d) == sorted(want) and len(d) == len(want)
+    if not ok:
+        print(f"py_peer: keys {sorted(d)}, expected {sorted(want)}", file=sys.stderr)
+    for k, v in want.items():
+        got = d[k]
+        same = (isinstance(got, np.ndarray) and got.dtype == v.dtype and got.shape == v.shape and
+                bool((got == v).all())) if isinstance(v, np.ndarray) else (type(got) is type(v) and got == v)
+        if not same:
+            print(f"py_peer: key {k!r}: got {got!r:.80}, expected {v!r:.80}", file=sys.stderr)
+            ok = False
+    d.close()
+    return 0 if ok else 1
+
+
 def main(argv: list[str]) -> int:
     try:
         if len(argv) >= 2 and argv[0] == "write-arrays":
             return write_arrays(argv[1])
         if len(argv) >= 2 and argv[0] == "check-arrays":
             return check_arrays(argv[1])
+        if len(argv) >= 2 and argv[0] == "check-dict":
+            return check_dict(argv[1])
         if len(argv) >= 3 and argv[0] == "write-stream":
             return write_stream(argv[1], int(argv[2]), argv[3] if len(argv) > 3 else "float32",
                                 int(argv[4]) if len(argv) > 4 else 0)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One cell of the cross-language matrix: KIND (arrays|stream) written by WRITER and read by
+# One cell of the cross-language matrix: KIND (arrays|stream|dict) written by WRITER and read by
 # READER (c|python|rust), byte-identical (the peers share the contents defined in c_peer.c).
 # Environment: XLANG_C_PEER, XLANG_PY (a python with shmhub installed), XLANG_RUST_PEER, SHMHUB_CLI.
 set -euo pipefail
@@ -39,6 +39,12 @@ stream)
     peer "$writer" write-stream "$name-live" 200 float64 500
     wait "$rpid"
     echo "ok: 200 live frames, $writer -> $reader, none lost"
+    ;;
+dict)
+    # Typed dictionary values (one per value type, c_peer.c): written in C, read in any language.
+    peer "$writer" write-dict "$name"
+    peer "$reader" check-dict "$name"
+    echo "ok: 9 entries (i64, f64, counter, str, bytes, empty, 1 MiB, ndarray, pickle), $writer -> $reader"
     ;;
 *) echo "unknown kind $kind" >&2; exit 2 ;;
 esac

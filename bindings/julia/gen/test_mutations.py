@@ -48,7 +48,8 @@ MUTATIONS = {
                                            "\nconst SHMHUB_E_NOT_FOUND = shmhub_status_code(-20)"),
                    "SHMHUB_E_NOT_FOUND"),
     # a field widened: every later offset and the struct size move
-    "field_layout": (lambda t: _replace_once(t, "    lock_timeout_ns::Int64\n", "    lock_timeout_ns::Int32\n"),
+    "field_layout": (lambda t: _replace_once(t, "    reserved::UInt32\n    lock_timeout_ns::Int64\n",
+                                             "    reserved::UInt32\n    lock_timeout_ns::Int32\n"),
                      "lock_timeout_ns"),
     # extras: a return type, a macro value, a Cstring demoted to a pointer
     "return_type": (lambda t: _replace_once(t, "ccall((:shmhub_stream_count, libshmhub), UInt64,",

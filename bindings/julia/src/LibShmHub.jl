@@ -63,6 +63,12 @@ const SHMHUB_STREAM_LIVENESS = UInt32(1)  # 0x1u
 """Flag (shmhub_synched_opts::flags, at create): record each worker's per-round profile."""
 const SHMHUB_SYNCHED_PROFILE = UInt32(1)  # 0x1u
 
+"""Longest dictionary key in bytes (keys are 1 to this many bytes of UTF-8 without NUL)."""
+const SHMHUB_MAX_KEY = Int32(255)
+
+"""Most size classes a pool may have."""
+const SHMHUB_POOL_MAX_CLASSES = Int32(32)
+
 """
     shmhub_version_number()
 
@@ -168,6 +174,12 @@ const SHMHUB_E_EMPTY = shmhub_status_code(-17)
 const SHMHUB_E_OVERWRITTEN = shmhub_status_code(-18)
 """The synchronised run was ended by shmhub_synched_finalize() (since 1.1)."""
 const SHMHUB_E_FINISHED = shmhub_status_code(-19)
+"""
+A container is full (dictionary keys or value bytes).
+
+Since 1.1.
+"""
+const SHMHUB_E_FULL = shmhub_status_code(-20)
 
 """
     shmhub_status_str(status)
@@ -443,9 +455,9 @@ const shmhub_kind_code = UInt32
 const SHMHUB_KIND_ARRAYS = shmhub_kind_code(1)
 """A stream of frames (reserved for the stream API)."""
 const SHMHUB_KIND_STREAM = shmhub_kind_code(2)
-"""A shared dictionary (reserved)."""
+"""A shared dictionary (shmhub_dict_create(), since 1.1)."""
 const SHMHUB_KIND_DICT = shmhub_kind_code(3)
-"""A memory pool (reserved)."""
+"""A memory pool (shmhub_pool_create(), since 1.1)."""
 const SHMHUB_KIND_POOL = shmhub_kind_code(4)
 """Synchronised per-worker memory (shmhub_synched_create(), since 1.1)."""
 const SHMHUB_KIND_SYNCHED = shmhub_kind_code(5)
@@ -2105,6 +2117,874 @@ function shmhub_blas_set_threads(n)
     ccall((:shmhub_blas_set_threads, libshmhub), shmhub_status, (Int32,), n)
 end
 
-# 93 functions wrapped.
+"""An opaque handle to a shared dictionary."""
+mutable struct shmhub_dict end
+
+"""Value types, stored with each value (never renumbered)."""
+const shmhub_value_type_code = UInt32
+
+"""Opaque bytes."""
+const SHMHUB_VALUE_BYTES = shmhub_value_type_code(1)
+"""One little-endian `int64_t` (8 bytes)."""
+const SHMHUB_VALUE_I64 = shmhub_value_type_code(2)
+"""One IEEE `double` (8 bytes)."""
+const SHMHUB_VALUE_F64 = shmhub_value_type_code(3)
+"""UTF-8 text, without a terminating NUL."""
+const SHMHUB_VALUE_STR = shmhub_value_type_code(4)
+"""`uint32_t dtype, uint32_t ndim, uint64_t shape[ndim]`, then C-order data."""
+const SHMHUB_VALUE_NDARRAY = shmhub_value_type_code(5)
+"""A Python pickle (opaque to other languages)."""
+const SHMHUB_VALUE_PICKLE = shmhub_value_type_code(6)
+
+"""
+Options for shmhub_dict_create() and shmhub_dict_open(); size-prefixed, append-only.
+
+capacity and value_bytes are fixed at create (open reads them from the segment); lock_timeout_ns and segment are per handle.
+
+# Fields
+* `size`: `sizeof(shmhub_dict_opts)` as the caller knows it.
+* `capacity`: Most keys (create; 1 to 2^26, default 1024).
+* `value_bytes`: Bytes for keys and values, 16 per entry included (create; default 1 MiB).
+* `lock_timeout_ns`: How long a call waits for the dictionary's lock (default 5 s).
+* `segment`: Segment options (mode, dir, flags, open timeout), or NULL.
+"""
+struct shmhub_dict_opts
+    size::UInt32
+    capacity::UInt32
+    value_bytes::UInt64
+    lock_timeout_ns::Int64
+    segment::Ptr{shmhub_segment_opts}
+end
+
+"""
+    shmhub_dict_opts_init(opts, size)
+
+Sets `opts` to the defaults (for languages that cannot expand `SHMHUB_DICT_OPTS_INIT`).
+
+# Arguments
+* `opts`: The struct to fill.
+* `size`: `sizeof` it as the caller knows it (at least 8).
+
+# Returns
+`SHMHUB_OK` or `SHMHUB_E_INVALID`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_opts_init(shmhub_dict_opts *opts, size_t size);
+```
+"""
+function shmhub_dict_opts_init(opts, size)
+    ccall((:shmhub_dict_opts_init, libshmhub), shmhub_status, (Ptr{shmhub_dict_opts}, Csize_t), opts, size)
+end
+
+"""
+    shmhub_dict_create(name, opts, out)
+
+Creates an empty dictionary.
+
+# Arguments
+* `name`: Segment name (see shmhub_segment_create()).
+* `opts`: NULL for defaults.
+* `out` (out): The handle. **owned** release with shmhub_dict_close().
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID` (bad capacity or value_bytes), or any error of shmhub_segment_create().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_create(const char *name, const shmhub_dict_opts *opts, shmhub_dict **out);
+```
+"""
+function shmhub_dict_create(name, opts, out)
+    ccall((:shmhub_dict_create, libshmhub), shmhub_status, (Cstring, Ptr{shmhub_dict_opts}, Ptr{Ptr{shmhub_dict}}), name, opts, out)
+end
+
+"""
+    shmhub_dict_open(name, opts, out)
+
+Opens an existing dictionary.
+
+# Arguments
+* `name`: The dictionary's segment name.
+* `opts`: NULL for defaults.
+* `out` (out): The handle. **owned** release with shmhub_dict_close().
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_WRONG_KIND` (not a dictionary), `SHMHUB_E_CORRUPT`, or any error of shmhub_segment_open().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_open(const char *name, const shmhub_dict_opts *opts, shmhub_dict **out);
+```
+"""
+function shmhub_dict_open(name, opts, out)
+    ccall((:shmhub_dict_open, libshmhub), shmhub_status, (Cstring, Ptr{shmhub_dict_opts}, Ptr{Ptr{shmhub_dict}}), name, opts, out)
+end
+
+"""
+    shmhub_dict_close(dict)
+
+Closes a dictionary handle. NULL is ignored. Never unlinks unless the segment options said `SHMHUB_UNLINK_ON_CLOSE`.
+
+Since 1.1.
+
+### Prototype
+```c
+void shmhub_dict_close(shmhub_dict *dict);
+```
+"""
+function shmhub_dict_close(dict)
+    ccall((:shmhub_dict_close, libshmhub), Cvoid, (Ptr{shmhub_dict},), dict)
+end
+
+"""
+    shmhub_dict_set(dict, key, type_, value, nbytes)
+
+Sets `key` to a value of type `type`, copied from `value`.
+
+# Arguments
+* `dict`: The dictionary.
+* `key`: 1 to `SHMHUB_MAX_KEY` bytes of UTF-8, NUL-terminated.
+* `type`: A `shmhub_value_type_code`; `SHMHUB_VALUE_I64` and `SHMHUB_VALUE_F64` need 8 bytes, `SHMHUB_VALUE_STR` valid UTF-8, `SHMHUB_VALUE_NDARRAY` a header that matches `nbytes`.
+* `value`: The bytes (may be NULL when `nbytes` is 0).
+* `nbytes`: Their size.
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID` (bad key, type or value), `SHMHUB_E_FULL` (no room for another key or for the value), `SHMHUB_E_READ_ONLY`, `SHMHUB_E_TIMEOUT` (lock), `SHMHUB_E_CORRUPT`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_set(shmhub_dict *dict, const char *key, uint32_t type, const void *value, size_t nbytes);
+```
+"""
+function shmhub_dict_set(dict, key, type_, value, nbytes)
+    ccall((:shmhub_dict_set, libshmhub), shmhub_status, (Ptr{shmhub_dict}, Cstring, UInt32, Ptr{Cvoid}, Csize_t), dict, key, type_, value, nbytes)
+end
+
+"""
+    shmhub_dict_get(dict, key, type_, dst, capacity, nbytes)
+
+Copies the value of `key` into `dst`; never torn.
+
+# Arguments
+* `dict`: The dictionary.
+* `key`: The key.
+* `type` (out): The value's `shmhub_value_type_code` (may be NULL).
+* `dst`: Where to copy the value (may be NULL when `capacity` is 0).
+* `capacity`: Bytes available at `dst`.
+* `nbytes` (out): The value's size (may be NULL); set also when the call fails with `SHMHUB_E_SIZE`, to the size needed.
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_NOT_FOUND` (no such key), `SHMHUB_E_SIZE` (`capacity` too small), `SHMHUB_E_INVALID`, `SHMHUB_E_TIMEOUT` (lock), `SHMHUB_E_CORRUPT`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_get(shmhub_dict *dict, const char *key, uint32_t *type, void *dst, size_t capacity, size_t *nbytes);
+```
+"""
+function shmhub_dict_get(dict, key, type_, dst, capacity, nbytes)
+    ccall((:shmhub_dict_get, libshmhub), shmhub_status, (Ptr{shmhub_dict}, Cstring, Ptr{UInt32}, Ptr{Cvoid}, Csize_t, Ptr{Csize_t}), dict, key, type_, dst, capacity, nbytes)
+end
+
+"""
+    shmhub_dict_delete(dict, key)
+
+Removes `key`.
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_NOT_FOUND`, `SHMHUB_E_INVALID`, `SHMHUB_E_READ_ONLY`, `SHMHUB_E_TIMEOUT`, `SHMHUB_E_CORRUPT`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_delete(shmhub_dict *dict, const char *key);
+```
+"""
+function shmhub_dict_delete(dict, key)
+    ccall((:shmhub_dict_delete, libshmhub), shmhub_status, (Ptr{shmhub_dict}, Cstring), dict, key)
+end
+
+"""
+    shmhub_dict_contains(dict, key)
+
+Whether `key` is present.
+
+# Returns
+`SHMHUB_OK` (present), `SHMHUB_E_NOT_FOUND` (absent), `SHMHUB_E_INVALID`, `SHMHUB_E_TIMEOUT`, `SHMHUB_E_CORRUPT`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_contains(shmhub_dict *dict, const char *key);
+```
+"""
+function shmhub_dict_contains(dict, key)
+    ccall((:shmhub_dict_contains, libshmhub), shmhub_status, (Ptr{shmhub_dict}, Cstring), dict, key)
+end
+
+"""
+    shmhub_dict_len(dict)
+
+Number of keys (0 for NULL).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint64_t shmhub_dict_len(const shmhub_dict *dict);
+```
+"""
+function shmhub_dict_len(dict)
+    ccall((:shmhub_dict_len, libshmhub), UInt64, (Ptr{shmhub_dict},), dict)
+end
+
+"""
+    shmhub_dict_clear(dict)
+
+Removes every key.
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID`, `SHMHUB_E_READ_ONLY`, `SHMHUB_E_TIMEOUT`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_clear(shmhub_dict *dict);
+```
+"""
+function shmhub_dict_clear(dict)
+    ccall((:shmhub_dict_clear, libshmhub), shmhub_status, (Ptr{shmhub_dict},), dict)
+end
+
+"""
+    shmhub_dict_keys(dict, out)
+
+A sorted snapshot of the keys, read with shmhub_list_count() and shmhub_list_name().
+
+# Arguments
+* `dict`: The dictionary.
+* `out` (out): The list. **owned** release with shmhub_list_close().
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID`, `SHMHUB_E_NO_MEMORY`, `SHMHUB_E_TIMEOUT`, `SHMHUB_E_CORRUPT`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_keys(shmhub_dict *dict, shmhub_list **out);
+```
+"""
+function shmhub_dict_keys(dict, out)
+    ccall((:shmhub_dict_keys, libshmhub), shmhub_status, (Ptr{shmhub_dict}, Ptr{Ptr{shmhub_list}}), dict, out)
+end
+
+"""
+    shmhub_dict_add_i64(dict, key, delta, new_value)
+
+Atomically adds `delta` to the `SHMHUB_VALUE_I64` counter `key` (a missing key starts at 0; the sum wraps around in two's complement).
+
+# Arguments
+* `dict`: The dictionary.
+* `key`: The key.
+* `delta`: What to add.
+* `new_value` (out): The value after the addition (may be NULL).
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID` (bad key, or the key holds another type), `SHMHUB_E_FULL`, `SHMHUB_E_READ_ONLY`, `SHMHUB_E_TIMEOUT`, `SHMHUB_E_CORRUPT`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_add_i64(shmhub_dict *dict, const char *key, int64_t delta, int64_t *new_value);
+```
+"""
+function shmhub_dict_add_i64(dict, key, delta, new_value)
+    ccall((:shmhub_dict_add_i64, libshmhub), shmhub_status, (Ptr{shmhub_dict}, Cstring, Int64, Ptr{Int64}), dict, key, delta, new_value)
+end
+
+"""
+    shmhub_dict_cas_i64(dict, key, expected, desired, actual)
+
+Atomically sets the `SHMHUB_VALUE_I64` value of `key` to `desired` if it equals `expected`. The swap happened exactly when `*actual == expected` afterwards.
+
+# Arguments
+* `dict`: The dictionary.
+* `key`: The key.
+* `expected`: The value to compare with.
+* `desired`: The value to store on a match.
+* `actual` (out): The value found (may be NULL).
+
+# Returns
+`SHMHUB_OK` (swapped or not), `SHMHUB_E_NOT_FOUND`, `SHMHUB_E_INVALID` (another type), `SHMHUB_E_READ_ONLY`, `SHMHUB_E_TIMEOUT`, `SHMHUB_E_CORRUPT`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_cas_i64(shmhub_dict *dict, const char *key, int64_t expected, int64_t desired, int64_t *actual);
+```
+"""
+function shmhub_dict_cas_i64(dict, key, expected, desired, actual)
+    ccall((:shmhub_dict_cas_i64, libshmhub), shmhub_status, (Ptr{shmhub_dict}, Cstring, Int64, Int64, Ptr{Int64}), dict, key, expected, desired, actual)
+end
+
+"""
+    shmhub_dict_get_i64(dict, key, value)
+
+Reads the `SHMHUB_VALUE_I64` value of `key`.
+
+# Arguments
+* `dict`: The dictionary.
+* `key`: The key.
+* `value` (out): The value.
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_NOT_FOUND`, `SHMHUB_E_INVALID` (another type), `SHMHUB_E_TIMEOUT`, `SHMHUB_E_CORRUPT`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_get_i64(shmhub_dict *dict, const char *key, int64_t *value);
+```
+"""
+function shmhub_dict_get_i64(dict, key, value)
+    ccall((:shmhub_dict_get_i64, libshmhub), shmhub_status, (Ptr{shmhub_dict}, Cstring, Ptr{Int64}), dict, key, value)
+end
+
+"""
+    shmhub_dict_set_i64(dict, key, value)
+
+Sets `key` to the `SHMHUB_VALUE_I64` `value`.
+
+# Returns
+As shmhub_dict_set().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_set_i64(shmhub_dict *dict, const char *key, int64_t value);
+```
+"""
+function shmhub_dict_set_i64(dict, key, value)
+    ccall((:shmhub_dict_set_i64, libshmhub), shmhub_status, (Ptr{shmhub_dict}, Cstring, Int64), dict, key, value)
+end
+
+"""
+    shmhub_dict_set_f64(dict, key, value)
+
+Sets `key` to the `SHMHUB_VALUE_F64` `value`.
+
+# Returns
+As shmhub_dict_set().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_set_f64(shmhub_dict *dict, const char *key, double value);
+```
+"""
+function shmhub_dict_set_f64(dict, key, value)
+    ccall((:shmhub_dict_set_f64, libshmhub), shmhub_status, (Ptr{shmhub_dict}, Cstring, Cdouble), dict, key, value)
+end
+
+"""
+    shmhub_dict_get_f64(dict, key, value)
+
+Reads the `SHMHUB_VALUE_F64` value of `key`.
+
+# Arguments
+* `dict`: The dictionary.
+* `key`: The key.
+* `value` (out): The value.
+
+# Returns
+As shmhub_dict_get_i64().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_dict_get_f64(shmhub_dict *dict, const char *key, double *value);
+```
+"""
+function shmhub_dict_get_f64(dict, key, value)
+    ccall((:shmhub_dict_get_f64, libshmhub), shmhub_status, (Ptr{shmhub_dict}, Cstring, Ptr{Cdouble}), dict, key, value)
+end
+
+"""
+    shmhub_dict_capacity(dict)
+
+Most keys, fixed at create.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint32_t shmhub_dict_capacity(const shmhub_dict *dict);
+```
+"""
+function shmhub_dict_capacity(dict)
+    ccall((:shmhub_dict_capacity, libshmhub), UInt32, (Ptr{shmhub_dict},), dict)
+end
+
+"""
+    shmhub_dict_value_bytes(dict)
+
+Bytes for keys and values, fixed at create.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint64_t shmhub_dict_value_bytes(const shmhub_dict *dict);
+```
+"""
+function shmhub_dict_value_bytes(dict)
+    ccall((:shmhub_dict_value_bytes, libshmhub), UInt64, (Ptr{shmhub_dict},), dict)
+end
+
+"""
+    shmhub_dict_bytes_used(dict)
+
+Bytes of keys and values in use (entry headers included).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint64_t shmhub_dict_bytes_used(const shmhub_dict *dict);
+```
+"""
+function shmhub_dict_bytes_used(dict)
+    ccall((:shmhub_dict_bytes_used, libshmhub), UInt64, (Ptr{shmhub_dict},), dict)
+end
+
+"""
+    shmhub_dict_writes(dict)
+
+Number of writes (set, delete, add, cas, clear) since create.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint64_t shmhub_dict_writes(const shmhub_dict *dict);
+```
+"""
+function shmhub_dict_writes(dict)
+    ccall((:shmhub_dict_writes, libshmhub), UInt64, (Ptr{shmhub_dict},), dict)
+end
+
+"""
+    shmhub_dict_recoveries(dict)
+
+How many times a caller recovered the lock from a dead process.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint64_t shmhub_dict_recoveries(const shmhub_dict *dict);
+```
+"""
+function shmhub_dict_recoveries(dict)
+    ccall((:shmhub_dict_recoveries, libshmhub), UInt64, (Ptr{shmhub_dict},), dict)
+end
+
+"""
+    shmhub_dict_segment(dict)
+
+The underlying segment. **borrowed** valid until shmhub_dict_close().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+const shmhub_segment *shmhub_dict_segment(const shmhub_dict *dict);
+```
+"""
+function shmhub_dict_segment(dict)
+    ccall((:shmhub_dict_segment, libshmhub), Ptr{shmhub_segment}, (Ptr{shmhub_dict},), dict)
+end
+
+"""An opaque handle to a memory pool."""
+mutable struct shmhub_pool end
+
+"""An opaque handle to one buffer of a pool, owned by the calling process."""
+mutable struct shmhub_buffer end
+
+"""
+One size class: `count` buffers of `buffer_bytes` each.
+
+# Fields
+* `buffer_bytes`: Bytes per buffer (1 to 2^40).
+* `count`: Buffers in the class (1 to 2^20).
+* `reserved`: Must be 0.
+"""
+struct shmhub_pool_class
+    buffer_bytes::UInt64
+    count::UInt32
+    reserved::UInt32
+end
+
+"""
+Options for shmhub_pool_create() and shmhub_pool_open(); size-prefixed, append-only.
+
+# Fields
+* `size`: `sizeof(shmhub_pool_opts)` as the caller knows it.
+* `nclasses`: Number of entries at `classes` (create; 1 to `SHMHUB_POOL_MAX_CLASSES`).
+* `classes`: The size classes (create), in any order; copied.
+* `segment`: Segment options (mode, dir, flags, open timeout), or NULL.
+"""
+struct shmhub_pool_opts
+    size::UInt32
+    nclasses::UInt32
+    classes::Ptr{shmhub_pool_class}
+    segment::Ptr{shmhub_segment_opts}
+end
+
+"""
+    shmhub_pool_opts_init(opts, size)
+
+Sets `opts` to the defaults (for languages that cannot expand `SHMHUB_POOL_OPTS_INIT`).
+
+# Arguments
+* `opts`: The struct to fill.
+* `size`: `sizeof` it as the caller knows it (at least 8).
+
+# Returns
+`SHMHUB_OK` or `SHMHUB_E_INVALID`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_pool_opts_init(shmhub_pool_opts *opts, size_t size);
+```
+"""
+function shmhub_pool_opts_init(opts, size)
+    ccall((:shmhub_pool_opts_init, libshmhub), shmhub_status, (Ptr{shmhub_pool_opts}, Csize_t), opts, size)
+end
+
+"""
+Statistics of one size class; size-prefixed: set `size` before the call.
+
+# Fields
+* `size`: `sizeof(shmhub_pool_stats_info)` as the caller knows it.
+* `count`: Buffers in the class.
+* `buffer_bytes`: Bytes per buffer.
+* `in_use`: Buffers owned by a process now.
+* `free`: Buffers free now.
+* `high_water`: Most buffers in use at once since create.
+* `reserved`: 0.
+* `reclaimed`: Buffers taken back from processes that died.
+* `acquires`: Successful acquires since create.
+"""
+struct shmhub_pool_stats_info
+    size::UInt32
+    count::UInt32
+    buffer_bytes::UInt64
+    in_use::UInt32
+    free::UInt32
+    high_water::UInt32
+    reserved::UInt32
+    reclaimed::UInt64
+    acquires::UInt64
+end
+
+"""
+    shmhub_pool_create(name, opts, out)
+
+Creates a pool with the size classes of `opts` (at least one).
+
+# Arguments
+* `name`: Segment name (see shmhub_segment_create()).
+* `opts`: The classes and segment options.
+* `out` (out): The handle. **owned** release with shmhub_pool_close().
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID` (no or bad classes), or any error of shmhub_segment_create().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_pool_create(const char *name, const shmhub_pool_opts *opts, shmhub_pool **out);
+```
+"""
+function shmhub_pool_create(name, opts, out)
+    ccall((:shmhub_pool_create, libshmhub), shmhub_status, (Cstring, Ptr{shmhub_pool_opts}, Ptr{Ptr{shmhub_pool}}), name, opts, out)
+end
+
+"""
+    shmhub_pool_open(name, opts, out)
+
+Opens an existing pool (its classes are read from the segment).
+
+# Arguments
+* `name`: The pool's segment name.
+* `opts`: NULL for defaults (only `segment` is used).
+* `out` (out): The handle. **owned** release with shmhub_pool_close().
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_WRONG_KIND`, `SHMHUB_E_CORRUPT`, or any error of shmhub_segment_open().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_pool_open(const char *name, const shmhub_pool_opts *opts, shmhub_pool **out);
+```
+"""
+function shmhub_pool_open(name, opts, out)
+    ccall((:shmhub_pool_open, libshmhub), shmhub_status, (Cstring, Ptr{shmhub_pool_opts}, Ptr{Ptr{shmhub_pool}}), name, opts, out)
+end
+
+"""
+    shmhub_pool_close(pool)
+
+Closes a pool handle. NULL is ignored. Buffers this process owns stay owned (another process may adopt them; they are reclaimed when this process dies); their handles must be released or closed first.
+
+Since 1.1.
+
+### Prototype
+```c
+void shmhub_pool_close(shmhub_pool *pool);
+```
+"""
+function shmhub_pool_close(pool)
+    ccall((:shmhub_pool_close, libshmhub), Cvoid, (Ptr{shmhub_pool},), pool)
+end
+
+"""
+    shmhub_pool_acquire(pool, nbytes, timeout_ns, out)
+
+Takes a free buffer of the smallest class whose buffers hold `nbytes`, waiting up to `timeout_ns` while that class is empty (buffers of dead processes are reclaimed first).
+
+# Arguments
+* `pool`: The pool.
+* `nbytes`: Bytes needed (at least 1).
+* `timeout_ns`: Nanoseconds to wait (negative: forever; 0: try once).
+* `out` (out): The buffer. **owned** release with shmhub_pool_release() or shmhub_buffer_close().
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID` (no class is big enough), `SHMHUB_E_TIMEOUT`, `SHMHUB_E_READ_ONLY`, `SHMHUB_E_NO_MEMORY`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_pool_acquire(shmhub_pool *pool, size_t nbytes, int64_t timeout_ns, shmhub_buffer **out);
+```
+"""
+function shmhub_pool_acquire(pool, nbytes, timeout_ns, out)
+    ccall((:shmhub_pool_acquire, libshmhub), shmhub_status, (Ptr{shmhub_pool}, Csize_t, Int64, Ptr{Ptr{shmhub_buffer}}), pool, nbytes, timeout_ns, out)
+end
+
+"""
+    shmhub_pool_release(pool, buf)
+
+Gives a buffer back to the pool and frees its handle (`buf` is dead afterwards).
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID` (NULL, or a buffer of another pool), `SHMHUB_E_BUSY` (the buffer was adopted by another process or reclaimed; the handle is freed anyway).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_pool_release(shmhub_pool *pool, shmhub_buffer *buf);
+```
+"""
+function shmhub_pool_release(pool, buf)
+    ccall((:shmhub_pool_release, libshmhub), shmhub_status, (Ptr{shmhub_pool}, Ptr{shmhub_buffer}), pool, buf)
+end
+
+"""
+    shmhub_pool_adopt(pool, id, out)
+
+Takes over a buffer another process handed over by its id (shmhub_buffer_id()); the calling process becomes its owner.
+
+# Arguments
+* `pool`: The pool.
+* `id`: The buffer's id.
+* `out` (out): The buffer. **owned** release with shmhub_pool_release() or shmhub_buffer_close().
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_NOT_FOUND` (no buffer has that id now: never handed out, released or reclaimed since), `SHMHUB_E_INVALID`, `SHMHUB_E_READ_ONLY`, `SHMHUB_E_NO_MEMORY`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_pool_adopt(shmhub_pool *pool, uint64_t id, shmhub_buffer **out);
+```
+"""
+function shmhub_pool_adopt(pool, id, out)
+    ccall((:shmhub_pool_adopt, libshmhub), shmhub_status, (Ptr{shmhub_pool}, UInt64, Ptr{Ptr{shmhub_buffer}}), pool, id, out)
+end
+
+"""
+    shmhub_pool_reclaim(pool, count)
+
+Returns to the pool every buffer whose owning process died.
+
+# Arguments
+* `pool`: The pool.
+* `count` (out): How many were reclaimed (may be NULL).
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID`, `SHMHUB_E_READ_ONLY`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_pool_reclaim(shmhub_pool *pool, uint64_t *count);
+```
+"""
+function shmhub_pool_reclaim(pool, count)
+    ccall((:shmhub_pool_reclaim, libshmhub), shmhub_status, (Ptr{shmhub_pool}, Ptr{UInt64}), pool, count)
+end
+
+"""
+    shmhub_pool_stats(pool, class_index, out)
+
+Statistics of size class `class_index` (classes are sorted by buffer size).
+
+# Arguments
+* `pool`: The pool.
+* `class_index`: 0 to shmhub_pool_nclasses() - 1.
+* `out` (out): Filled up to its `size`.
+
+# Returns
+`SHMHUB_OK`, `SHMHUB_E_INVALID`, `SHMHUB_E_RANGE`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+shmhub_status shmhub_pool_stats(const shmhub_pool *pool, uint32_t class_index, shmhub_pool_stats_info *out);
+```
+"""
+function shmhub_pool_stats(pool, class_index, out)
+    ccall((:shmhub_pool_stats, libshmhub), shmhub_status, (Ptr{shmhub_pool}, UInt32, Ptr{shmhub_pool_stats_info}), pool, class_index, out)
+end
+
+"""
+    shmhub_pool_nclasses(pool)
+
+Number of size classes.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint32_t shmhub_pool_nclasses(const shmhub_pool *pool);
+```
+"""
+function shmhub_pool_nclasses(pool)
+    ccall((:shmhub_pool_nclasses, libshmhub), UInt32, (Ptr{shmhub_pool},), pool)
+end
+
+"""
+    shmhub_pool_segment(pool)
+
+The underlying segment. **borrowed** valid until shmhub_pool_close().
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+const shmhub_segment *shmhub_pool_segment(const shmhub_pool *pool);
+```
+"""
+function shmhub_pool_segment(pool)
+    ccall((:shmhub_pool_segment, libshmhub), Ptr{shmhub_segment}, (Ptr{shmhub_pool},), pool)
+end
+
+"""
+    shmhub_buffer_close(buf)
+
+Frees a buffer handle without giving the buffer back: this process stays its owner (until shmhub_pool_adopt() by another, or its death). NULL is ignored.
+
+Since 1.1.
+
+### Prototype
+```c
+void shmhub_buffer_close(shmhub_buffer *buf);
+```
+"""
+function shmhub_buffer_close(buf)
+    ccall((:shmhub_buffer_close, libshmhub), Cvoid, (Ptr{shmhub_buffer},), buf)
+end
+
+"""
+    shmhub_buffer_data(buf)
+
+The buffer's memory: 64-byte aligned, shmhub_buffer_size() bytes. **borrowed** valid until shmhub_pool_release() or shmhub_buffer_close() on `buf`.
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+void *shmhub_buffer_data(const shmhub_buffer *buf);
+```
+"""
+function shmhub_buffer_data(buf)
+    ccall((:shmhub_buffer_data, libshmhub), Ptr{Cvoid}, (Ptr{shmhub_buffer},), buf)
+end
+
+"""
+    shmhub_buffer_size(buf)
+
+The buffer's size in bytes (its class's buffer size).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint64_t shmhub_buffer_size(const shmhub_buffer *buf);
+```
+"""
+function shmhub_buffer_size(buf)
+    ccall((:shmhub_buffer_size, libshmhub), UInt64, (Ptr{shmhub_buffer},), buf)
+end
+
+"""
+    shmhub_buffer_id(buf)
+
+The buffer's id, for shmhub_pool_adopt() in another process (0 for NULL).
+
+Thread-safe. Since 1.1.
+
+### Prototype
+```c
+uint64_t shmhub_buffer_id(const shmhub_buffer *buf);
+```
+"""
+function shmhub_buffer_id(buf)
+    ccall((:shmhub_buffer_id, libshmhub), UInt64, (Ptr{shmhub_buffer},), buf)
+end
+
+# 131 functions wrapped.
 
 end # module LibShmHub

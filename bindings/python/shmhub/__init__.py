@@ -18,6 +18,9 @@ from ._errors import (BusyError, ClosedError, CorruptError, EmptyError, ExistsEr
                       SpaceError, WaitTimeoutError)
 from . import parallel
 from .synched import FinishedError, SynchedMemory
+from ._errors import FullError
+from .dict import SharedDict
+from .pool import Buffer, MemoryPool
 
 __version__ = _raw.shmhub_version_string()
 
@@ -27,4 +30,5 @@ __all__ = [
     "ShmHubError", "NotFoundError", "ExistsError", "PermissionDeniedError", "WaitTimeoutError",
     "InvalidError", "CorruptError", "PeerDeadError", "EmptyError", "BusyError", "SpaceError",
     "SynchedMemory", "FinishedError", "parallel", "__version__",
+    "__version__", "SharedDict", "MemoryPool", "Buffer", "FullError",
 ]

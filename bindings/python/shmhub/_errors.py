@@ -80,6 +80,10 @@ class SpaceError(ShmHubError, MemoryError):
     """No space left for shared memory, or out of memory."""
 
 
+class FullError(ShmHubError, MemoryError):
+    """A container is full: a dictionary's keys or value bytes (since 1.1)."""
+
+
 _BY_CODE = {
     _raw.SHMHUB_E_INVALID: InvalidError,
     _raw.SHMHUB_E_NOT_FOUND: NotFoundError,
@@ -99,6 +103,7 @@ _BY_CODE = {
     _raw.SHMHUB_E_BUSY: BusyError,
     _raw.SHMHUB_E_EMPTY: EmptyError,
     _raw.SHMHUB_E_OVERWRITTEN: BusyError,
+    _raw.SHMHUB_E_FULL: FullError,
 }
 
 

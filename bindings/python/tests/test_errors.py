@@ -232,5 +232,5 @@ def test_second_single_writer_busy(name):
 def test_every_status_has_an_exception_class():
     from shmhub._errors import _BY_CODE
     codes = [getattr(raw, n) for n in dir(raw) if n.startswith("SHMHUB_E_")]
-    assert len(codes) == 19  # SHMHUB_E_FINISHED (1.1): shmhub.synched.FinishedError
+    assert len(codes) == 20  # 1.1: SHMHUB_E_FINISHED (FinishedError), SHMHUB_E_FULL (FullError)
     assert set(codes) == set(_BY_CODE)

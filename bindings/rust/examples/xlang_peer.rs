@@ -14,10 +14,38 @@ type R = std::result::Result<(), String>;
 
 include!("../tests/xlang/peer_impl.rs");
 
+/// The dictionary written by `c_peer write-dict` (entries documented in c_peer.c).
+fn rust_check_dict(name: &str) -> R {
+    let d = SharedDict::open(name, &DictOptions::default()).map_err(|e| e.to_string())?;
+    let nd: Vec<u8> = (0..12).flat_map(|i| (i as f32 * 0.5 - 1.0).to_le_bytes()).collect();
+    let want = [
+        ("big", Value::Bytes((0..1u32 << 20).map(|i| (i.wrapping_mul(7) & 0xff) as u8).collect())),
+        ("bytes", Value::Bytes((0..=255u8).collect())),
+        ("counter", Value::I64(42)),
+        ("empty", Value::Bytes(vec![])),
+        ("f64", Value::F64(6.02214076e23)),
+        ("i64", Value::I64(-1234567890123)),
+        ("ndarray", Value::NdArray { dtype: Dtype::Float32.code(), shape: vec![3, 4], data: nd }),
+        ("pickle", Value::Pickle(vec![128, 2, 75, 1, 88, 1, 0, 0, 0, 97, 113, 0, 134, 113, 1, 46])),
+        ("str", Value::Str("h\u{e9}llo, w\u{f6}rld \u{2713}".to_string())),
+    ];
+    let keys = d.keys().map_err(|e| e.to_string())?;
+    if keys != want.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>() {
+        return Err(format!("keys {keys:?}"));
+    }
+    for (k, v) in &want {
+        let got = d.get(k).map_err(|e| e.to_string())?;
+        if got.as_ref() != Some(v) {
+            return Err(format!("key {k:?}: got {:.80}", format!("{got:?}")));
+        }
+    }
+    Ok(())
+}
+
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     let usage = || -> ! {
-        eprintln!("usage: xlang_peer write-arrays NAME | check-arrays NAME | write-stream NAME N [DTYPE] [INTERVAL_US] | read-stream NAME N [DTYPE] [TIMEOUT_MS]");
+        eprintln!("usage: xlang_peer write-arrays NAME | check-arrays NAME | check-dict NAME | write-stream NAME N [DTYPE] [INTERVAL_US] | read-stream NAME N [DTYPE] [TIMEOUT_MS]");
         std::process::exit(2)
     };
     if a.len() < 3 {
@@ -26,6 +54,7 @@ fn main() {
     let r = match (a[1].as_str(), a.len()) {
         ("write-arrays", 3) => rust_write_arrays(&a[2]),
         ("check-arrays", 3) => rust_check_arrays(&a[2]),
+        ("check-dict", 3) => rust_check_dict(&a[2]),
         (cmd @ ("write-stream" | "read-stream"), 4..=6) => {
             let n: u64 = a[3].parse().unwrap_or_else(|_| usage());
             let d = match a.get(4) {

@@ -59,6 +59,8 @@ pub enum ErrorKind {
     Overwritten,
     /// `SHMHUB_E_FINISHED` (1.1): the synchronised run was finalized.
     Finished,
+    /// `SHMHUB_E_FULL`: a dictionary has no room for the key or value (since 1.1).
+    Full,
     /// A code this crate does not know (a newer library).
     Unknown(i32),
 }
@@ -87,6 +89,7 @@ impl ErrorKind {
             sys::SHMHUB_E_EMPTY => Empty,
             sys::SHMHUB_E_OVERWRITTEN => Overwritten,
             sys::SHMHUB_E_FINISHED => Finished,
+            sys::SHMHUB_E_FULL => Full,
             c => Unknown(c),
         }
     }

@@ -1,5 +1,6 @@
 //! Safe Rust bindings for libshmhub (`abi/shmhub.h`): named shared-memory segments of typed N-d
-//! arrays ([`Segment`], [`ArrayView`]) and streams of frames ([`Stream`]).
+//! arrays ([`Segment`], [`ArrayView`]), streams of frames ([`Stream`]), and (since 1.1) the
+//! crash-safe dictionary [`SharedDict`] and the buffer pool [`MemoryPool`].
 //!
 //! The raw declarations are in [`sys`]; this layer is thin: every call maps to one C call, every
 //! failure becomes an [`Error`] carrying the C status code, its enum name and the thread-local
@@ -16,13 +17,17 @@ pub mod sys;
 #[cfg(feature = "cuda")]
 pub mod cuda;
 
+mod dict;
 mod element;
 mod error;
 mod lock;
+mod pool;
 mod segment;
 mod stream;
 mod synched;
 
+pub use dict::{DictOptions, SharedDict, Value};
+pub use pool::{Buffer, ClassStats, MemoryPool};
 pub use element::{Bool8, Complex32, Complex64, Dtype, Element, F16};
 pub use error::{Error, ErrorKind, Result};
 pub use lock::SegmentLockGuard;

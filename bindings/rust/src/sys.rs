@@ -39,6 +39,7 @@ pub const SHMHUB_E_BUSY: shmhub_status = -16;
 pub const SHMHUB_E_EMPTY: shmhub_status = -17;
 pub const SHMHUB_E_OVERWRITTEN: shmhub_status = -18;
 pub const SHMHUB_E_FINISHED: shmhub_status = -19;
+pub const SHMHUB_E_FULL: shmhub_status = -20;
 
 // ---- Dtypes ---------------------------------------------------------------------------------
 pub type shmhub_dtype = i32;
@@ -156,6 +157,79 @@ pub struct shmhub_frame_info {
     pub seq: u64,
     pub timestamp_ns: i64,
     pub missed: u64,
+}
+
+// ---- Dictionaries (1.1) ---------------------------------------------------------------------
+/// Opaque (`typedef struct shmhub_dict shmhub_dict;`).
+#[repr(C)]
+pub struct shmhub_dict {
+    _data: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+pub const SHMHUB_VALUE_BYTES: u32 = 1;
+pub const SHMHUB_VALUE_I64: u32 = 2;
+pub const SHMHUB_VALUE_F64: u32 = 3;
+pub const SHMHUB_VALUE_STR: u32 = 4;
+pub const SHMHUB_VALUE_NDARRAY: u32 = 5;
+pub const SHMHUB_VALUE_PICKLE: u32 = 6;
+pub const SHMHUB_MAX_KEY: usize = 255;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct shmhub_dict_opts {
+    pub size: u32,
+    pub capacity: u32,
+    pub value_bytes: u64,
+    pub lock_timeout_ns: i64,
+    pub segment: *const shmhub_segment_opts,
+}
+
+// ---- Memory pools (1.1) ---------------------------------------------------------------------
+/// Opaque (`typedef struct shmhub_pool shmhub_pool;`).
+#[repr(C)]
+pub struct shmhub_pool {
+    _data: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+/// Opaque (`typedef struct shmhub_buffer shmhub_buffer;`).
+#[repr(C)]
+pub struct shmhub_buffer {
+    _data: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+pub const SHMHUB_POOL_MAX_CLASSES: u32 = 32;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct shmhub_pool_class {
+    pub buffer_bytes: u64,
+    pub count: u32,
+    pub reserved: u32,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct shmhub_pool_opts {
+    pub size: u32,
+    pub nclasses: u32,
+    pub classes: *const shmhub_pool_class,
+    pub segment: *const shmhub_segment_opts,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct shmhub_pool_stats_info {
+    pub size: u32,
+    pub count: u32,
+    pub buffer_bytes: u64,
+    pub in_use: u32,
+    pub free: u32,
+    pub high_water: u32,
+    pub reserved: u32,
+    pub reclaimed: u64,
+    pub acquires: u64,
 }
 
 // ---- Synched memory (1.1) ---------------------------------------------------------------------
@@ -362,4 +436,43 @@ extern "C" {
 
     // BLAS threads (1.1)
     pub fn shmhub_blas_set_threads(n: i32) -> shmhub_status;
+    // 1.1: dictionaries and memory pools
+    pub fn shmhub_dict_opts_init(opts: *mut shmhub_dict_opts, size: usize) -> shmhub_status;
+    pub fn shmhub_dict_create(name: *const c_char, opts: *const shmhub_dict_opts, out: *mut *mut shmhub_dict) -> shmhub_status;
+    pub fn shmhub_dict_open(name: *const c_char, opts: *const shmhub_dict_opts, out: *mut *mut shmhub_dict) -> shmhub_status;
+    pub fn shmhub_dict_close(dict: *mut shmhub_dict);
+    pub fn shmhub_dict_set(dict: *mut shmhub_dict, key: *const c_char, type_: u32, value: *const c_void, nbytes: usize) -> shmhub_status;
+    pub fn shmhub_dict_get(dict: *mut shmhub_dict, key: *const c_char, type_: *mut u32, dst: *mut c_void, capacity: usize, nbytes: *mut usize) -> shmhub_status;
+    pub fn shmhub_dict_delete(dict: *mut shmhub_dict, key: *const c_char) -> shmhub_status;
+    pub fn shmhub_dict_contains(dict: *mut shmhub_dict, key: *const c_char) -> shmhub_status;
+    pub fn shmhub_dict_len(dict: *const shmhub_dict) -> u64;
+    pub fn shmhub_dict_clear(dict: *mut shmhub_dict) -> shmhub_status;
+    pub fn shmhub_dict_keys(dict: *mut shmhub_dict, out: *mut *mut shmhub_list) -> shmhub_status;
+    pub fn shmhub_dict_add_i64(dict: *mut shmhub_dict, key: *const c_char, delta: i64, new_value: *mut i64) -> shmhub_status;
+    pub fn shmhub_dict_cas_i64(dict: *mut shmhub_dict, key: *const c_char, expected: i64, desired: i64, actual: *mut i64) -> shmhub_status;
+    pub fn shmhub_dict_get_i64(dict: *mut shmhub_dict, key: *const c_char, value: *mut i64) -> shmhub_status;
+    pub fn shmhub_dict_set_i64(dict: *mut shmhub_dict, key: *const c_char, value: i64) -> shmhub_status;
+    pub fn shmhub_dict_set_f64(dict: *mut shmhub_dict, key: *const c_char, value: f64) -> shmhub_status;
+    pub fn shmhub_dict_get_f64(dict: *mut shmhub_dict, key: *const c_char, value: *mut f64) -> shmhub_status;
+    pub fn shmhub_dict_capacity(dict: *const shmhub_dict) -> u32;
+    pub fn shmhub_dict_value_bytes(dict: *const shmhub_dict) -> u64;
+    pub fn shmhub_dict_bytes_used(dict: *const shmhub_dict) -> u64;
+    pub fn shmhub_dict_writes(dict: *const shmhub_dict) -> u64;
+    pub fn shmhub_dict_recoveries(dict: *const shmhub_dict) -> u64;
+    pub fn shmhub_dict_segment(dict: *const shmhub_dict) -> *const shmhub_segment;
+    pub fn shmhub_pool_opts_init(opts: *mut shmhub_pool_opts, size: usize) -> shmhub_status;
+    pub fn shmhub_pool_create(name: *const c_char, opts: *const shmhub_pool_opts, out: *mut *mut shmhub_pool) -> shmhub_status;
+    pub fn shmhub_pool_open(name: *const c_char, opts: *const shmhub_pool_opts, out: *mut *mut shmhub_pool) -> shmhub_status;
+    pub fn shmhub_pool_close(pool: *mut shmhub_pool);
+    pub fn shmhub_pool_acquire(pool: *mut shmhub_pool, nbytes: usize, timeout_ns: i64, out: *mut *mut shmhub_buffer) -> shmhub_status;
+    pub fn shmhub_pool_release(pool: *mut shmhub_pool, buf: *mut shmhub_buffer) -> shmhub_status;
+    pub fn shmhub_pool_adopt(pool: *mut shmhub_pool, id: u64, out: *mut *mut shmhub_buffer) -> shmhub_status;
+    pub fn shmhub_pool_reclaim(pool: *mut shmhub_pool, count: *mut u64) -> shmhub_status;
+    pub fn shmhub_pool_stats(pool: *const shmhub_pool, class_index: u32, out: *mut shmhub_pool_stats_info) -> shmhub_status;
+    pub fn shmhub_pool_nclasses(pool: *const shmhub_pool) -> u32;
+    pub fn shmhub_pool_segment(pool: *const shmhub_pool) -> *const shmhub_segment;
+    pub fn shmhub_buffer_close(buf: *mut shmhub_buffer);
+    pub fn shmhub_buffer_data(buf: *const shmhub_buffer) -> *mut c_void;
+    pub fn shmhub_buffer_size(buf: *const shmhub_buffer) -> u64;
+    pub fn shmhub_buffer_id(buf: *const shmhub_buffer) -> u64;
 }

@@ -181,7 +181,8 @@ fn rust_functions(src: &str) -> BTreeMap<String, Sig> {
 fn functions_match_header() {
     let h = header_functions(&strip_comments(&read("abi/shmhub.h")));
     let r = rust_functions(&strip_comments(&read("bindings/rust/src/sys.rs")));
-    assert_eq!(h.len(), 93, "the header should declare 93 functions (update this test if it grew)");
+    assert_eq!(h.len(), 131, "the header should declare 131 functions (update this test if it grew)");
+    assert_eq!(h.len(), 131, "the header should declare 131 functions (update this test if it grew)");
     let hn: Vec<_> = h.keys().collect();
     let rn: Vec<_> = r.keys().collect();
     assert_eq!(hn, rn, "function names differ between abi/shmhub.h and sys.rs");
@@ -294,6 +295,11 @@ fn constants_match_header() {
         ("SHMHUB_WRITER_SINGLE", SHMHUB_WRITER_SINGLE as i64), ("SHMHUB_WRITER_MULTI", SHMHUB_WRITER_MULTI as i64),
         ("SHMHUB_WAIT_FUTEX", SHMHUB_WAIT_FUTEX as i64), ("SHMHUB_WAIT_SPIN_THEN_FUTEX", SHMHUB_WAIT_SPIN_THEN_FUTEX as i64),
         ("SHMHUB_WAIT_SPIN", SHMHUB_WAIT_SPIN as i64), ("SHMHUB_STREAM_LIVENESS", SHMHUB_STREAM_LIVENESS as i64),
+        ("SHMHUB_E_FULL", SHMHUB_E_FULL as i64), ("SHMHUB_MAX_KEY", SHMHUB_MAX_KEY as i64),
+        ("SHMHUB_VALUE_BYTES", SHMHUB_VALUE_BYTES as i64), ("SHMHUB_VALUE_I64", SHMHUB_VALUE_I64 as i64),
+        ("SHMHUB_VALUE_F64", SHMHUB_VALUE_F64 as i64), ("SHMHUB_VALUE_STR", SHMHUB_VALUE_STR as i64),
+        ("SHMHUB_VALUE_NDARRAY", SHMHUB_VALUE_NDARRAY as i64), ("SHMHUB_VALUE_PICKLE", SHMHUB_VALUE_PICKLE as i64),
+        ("SHMHUB_POOL_MAX_CLASSES", SHMHUB_POOL_MAX_CLASSES as i64),
     ]
     .into_iter()
     .collect();
@@ -332,6 +338,10 @@ fn struct_layouts_match_c() {
         ("shmhub_stream_opts", &["size", "slots", "writer_mode", "wait_mode", "spin_ns", "flags", "reserved", "lock_timeout_ns", "segment"]),
         ("shmhub_frame_info", &["size", "reserved", "seq", "timestamp_ns", "missed"]),
         ("shmhub_synched_opts", &["size", "barrier_mode", "spin_ns", "liveness_ns", "flags", "profile_rounds", "segment"]),
+        ("shmhub_dict_opts", &["size", "capacity", "value_bytes", "lock_timeout_ns", "segment"]),
+        ("shmhub_pool_class", &["buffer_bytes", "count", "reserved"]),
+        ("shmhub_pool_opts", &["size", "nclasses", "classes", "segment"]),
+        ("shmhub_pool_stats_info", &["size", "count", "buffer_bytes", "in_use", "free", "high_water", "reserved", "reclaimed", "acquires"]),
     ];
     for (s, fs) in fields {
         src += &format!("printf(\"{s} sizeof %zu\\n\", sizeof({s}));\n");
@@ -360,6 +370,10 @@ fn struct_layouts_match_c() {
     want.extend(rust_fields!(shmhub_stream_opts: size, slots, writer_mode, wait_mode, spin_ns, flags, reserved, lock_timeout_ns, segment));
     want.extend(rust_fields!(shmhub_frame_info: size, reserved, seq, timestamp_ns, missed));
     want.extend(rust_fields!(shmhub_synched_opts: size, barrier_mode, spin_ns, liveness_ns, flags, profile_rounds, segment));
+    want.extend(rust_fields!(shmhub_dict_opts: size, capacity, value_bytes, lock_timeout_ns, segment));
+    want.extend(rust_fields!(shmhub_pool_class: buffer_bytes, count, reserved));
+    want.extend(rust_fields!(shmhub_pool_opts: size, nclasses, classes, segment));
+    want.extend(rust_fields!(shmhub_pool_stats_info: size, count, buffer_bytes, in_use, free, high_water, reserved, reclaimed, acquires));
     let got: Vec<(String, String)> = out
         .lines()
         .map(|l| {
