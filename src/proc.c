@@ -67,15 +67,41 @@ static void after_fork_child(void) {
 }
 static void install_atfork(void) { pthread_atfork(NULL, NULL, after_fork_child); }
 
+/* /proc is mounted (read once): liveness then goes by /proc alone, else by kill(). */
+static _Atomic int proc_state; /* 0 unknown, 1 mounted, 2 absent */
+static int have_proc(void) {
+    int st = atomic_load_explicit(&proc_state, memory_order_relaxed);
+    if (!st) {
+        st = read_stat("/proc/self/stat", NULL) ? 1 : 2;
+        atomic_store_explicit(&proc_state, st, memory_order_relaxed);
+    }
+    return st == 1;
+}
+
 uint64_t shmhub__proc_self(void) {
     uint64_t t = atomic_load_explicit(&self_token, memory_order_relaxed);
     if (t) return t;
     pthread_once(&atfork_once, install_atfork);
-    uint32_t pid = (uint32_t)getpid();
+    /* Pid and start time both from /proc/self, never /proc/<getpid()>: in a pid namespace that
+     * sees its parent's /proc (`unshare -p -f` without --mount-proc) getpid() is 1 while
+     * /proc/1 is the host's init, and every restarted pid 1 would get the same token. /proc/self
+     * names this process in the /proc everyone sharing it reads, and liveness looks there. */
+    uint32_t pid = 0;
     uint64_t start = 0;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%u/stat", pid);
-    if (!read_stat(path, &start)) start = 0; /* no /proc: the token degrades to the pid */
+    char buf[64];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n > 0) {
+            buf[n] = '\0';
+            pid = (uint32_t)strtoul(buf, NULL, 10);
+        }
+    }
+    if (pid == 0 || !read_stat("/proc/self/stat", &start)) {
+        pid = (uint32_t)getpid(); /* no /proc: the token degrades to the pid */
+        start = 0;
+    }
     t = shmhub__token_make(pid, start);
     atomic_store_explicit(&self_token, t, memory_order_relaxed);
     return t;
@@ -128,15 +154,17 @@ int shmhub__pid_alive(int64_t pid) {
 int shmhub__token_alive(uint64_t token) {
     if (!token) return 0;
     uint32_t pid = shmhub__token_pid(token);
+    if (pid == 0) return 0;
     if (token == shmhub__proc_self()) return 1;
-    if (pid == 0 || kill((pid_t)pid, 0) != 0) {
-        if (pid == 0 || errno != EPERM) return 0;
-    }
+    if (!have_proc()) /* no /proc: the pid is all we can go by */
+        return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+    /* With /proc, it alone decides: the token's pid is a /proc pid (see shmhub__proc_self), which
+     * kill() could misread inside a pid namespace that shares its parent's /proc. */
     char path[64];
     snprintf(path, sizeof path, "/proc/%u/stat", pid);
     uint64_t start = 0;
     char st = read_stat(path, &start);
-    if (!st) return 1; /* no /proc: the pid is all we can go by */
+    if (!st) return 0;                                     /* no such process */
     if (shmhub__token_make(pid, start) != token) return 0; /* the pid was reused */
     if (st != 'Z' && st != 'X' && st != 'x') return 1;
     return group_has_live_thread(pid);
