@@ -218,6 +218,8 @@ SHMHUB__HIDDEN void shmhub__test_crash_point(const char *point);
 #ifdef SHMHUB_TEST_HOOKS
 /* Test-only (stream.c): the next stream write copies `bytes` bytes, then SIGKILL; < 0 disarms. */
 SHMHUB__HIDDEN void shmhub__test_crash_after(int64_t bytes);
+/* Test-only (stream.c): the next publish stores head, then SIGKILL before notify and the wake. */
+SHMHUB__HIDDEN void shmhub__test_crash_in_wake_window(int on);
 /* Test-only (stream.c): the next `n` handle allocations in stream create/open fail. */
 SHMHUB__HIDDEN void shmhub__test_fail_stream_alloc(int n);
 /* Test-only counters (this process): FUTEX_WAKE calls made (sync.c), sleeps registered as a

@@ -24,6 +24,10 @@
 #define MAX_LAPS 1000
 #define LIVENESS_SLICE_NS 50000000
 #define READ_ONLY_SLICE_NS 1000000  /* unregistered sleepers (read-only, or no free slot) */
+/* Registered sleepers re-check head at least this often: a writer killed between its head store
+ * and its wake-up leaves a committed frame whose sleepers nobody wakes (found by the spin model,
+ * tests/model, DIE_IN_WAKE_WINDOW); they see it within this slice. */
+#define SLEEP_SLICE_NS 200000000
 #define LOCK_SLICE_NS 10000000
 #define HEAL_INTERVAL_NS 100000000  /* at most one waiter-slot audit per writer handle per 100 ms */
 #define CLAIM_TRIES 1000
@@ -489,6 +493,14 @@ SHMHUB_API void shmhub_stream_close(shmhub_stream *s) {
 
 /* ---- writer side -------------------------------------------------------------------------------- */
 
+
+/* A writer that took over a dead writer's claim or lock: the dead one may have committed a frame
+ * (stored head) and died before storing notify and waking the sleepers. Publish head to the futex
+ * word and wake them, so nobody sleeps past a committed frame. */
+static void wake_after_takeover(shmhub__stream_ctl *c) {
+    atomic_store(&c->notify, (uint32_t)atomic_load(&c->head));
+    shmhub__futex_wake_all(&c->notify);
+}
 /* Single-writer mode: claim the writer role once per handle; a dead holder's claim (by owner
  * token: a restarted process with the dead one's pid is not the dead one) is taken over. Once
  * claimed, each write re-checks the claim with one relaxed load of a line the writer owns. */
@@ -526,7 +538,10 @@ static shmhub_status claim_writer(shmhub_stream *s) {
                                 s->seg->name, legacy);
         if (atomic_compare_exchange_strong(&c->writer_token, &cur, me)) {
             atomic_store(&c->writer_pid, my_pid);
-            if (cur || legacy) atomic_fetch_add(&c->recoveries, 1);
+            if (cur || legacy) { /* took over a dead writer's claim */
+                atomic_fetch_add(&c->recoveries, 1);
+                wake_after_takeover(c);
+            }
             s->claim_token = me;
             return SHMHUB_OK;
         }
@@ -562,6 +577,7 @@ static shmhub_status lock_writer(shmhub_stream *s) {
         else dead = !shmhub__pid_alive(cur);        /* mid-acquire, or a layout-1.0 writer */
         if (dead && atomic_compare_exchange_strong(&c->lock, &cur, tid)) {
             atomic_fetch_add(&c->recoveries, 1); /* the holder died: the lock is taken over */
+            wake_after_takeover(c);
             break;
         }
         int64_t now = shmhub__now_ns(CLOCK_MONOTONIC);
@@ -635,6 +651,16 @@ static shmhub_status begin_write(shmhub_stream *s, uint64_t *seq_out) {
 }
 
 /* Publishes frame seq (its payload is in place), wakes sleepers, releases lock and mutex. */
+#ifdef SHMHUB_TEST_HOOKS
+/* Test-only crash point: once armed, the next publish in this process stores head and then dies
+ * by SIGKILL before it stores notify and wakes the sleepers (the "wake window"). */
+#include <signal.h>
+static _Atomic int test_crash_in_wake_window;
+SHMHUB__HIDDEN void shmhub__test_crash_in_wake_window(int on) {
+    atomic_store(&test_crash_in_wake_window, on);
+}
+#endif
+
 static void end_write(shmhub_stream *s, uint64_t seq) {
     shmhub__slot *sl = &s->slot[slot_index(s, seq)];
     int64_t ts = shmhub__now_ns(CLOCK_REALTIME);
@@ -643,6 +669,9 @@ static void end_write(shmhub_stream *s, uint64_t seq) {
     shmhub__stream_ctl *c = s->ctl;
     atomic_store_explicit(&c->last_write_ns, ts, memory_order_relaxed);
     atomic_store_explicit(&c->head, seq, memory_order_release);
+#ifdef SHMHUB_TEST_HOOKS
+    if (atomic_load(&test_crash_in_wake_window)) raise(SIGKILL);
+#endif
     atomic_store_explicit(&c->notify, (uint32_t)seq, memory_order_release);
     /* Store-load order (the Dekker pair of a reader's seq_cst register + load of head): either
      * the waiters load below sees the reader's bit, or the reader sees the new head. */
@@ -830,6 +859,7 @@ static shmhub_status wait_after(const shmhub_stream *s, uint64_t after, int64_t 
         int64_t slice = remaining;
         if (liveness && slice > LIVENESS_SLICE_NS) slice = LIVENESS_SLICE_NS;
         if (slot < 0 && slice > READ_ONLY_SLICE_NS) slice = READ_ONLY_SLICE_NS;
+        if (slice > SLEEP_SLICE_NS) slice = SLEEP_SLICE_NS;
         shmhub__futex_wait(&c->notify, w, slice);
     }
     unregister_waiter(c, &c->waiters, slot);

@@ -2,8 +2,9 @@
 # Checks the stream protocol model (tests/model/stream.pml) with spin: the model must hold, and
 # every mutant must be REJECTED (so the check can fail). Usage: tests/model/run.sh [long]
 #   (default)  MAXDEATHS=1, bounded to well under a minute: make test (ctest model_stream), make model
-#   long       MAXDEATHS=2, plus the writer dying between publishing head and the wake-up
-#              (DIE_IN_WAKE_WINDOW): a known defect (docs/reliability.md), expected to fail until fixed.
+#   long       MAXDEATHS=2
+# Both also let a writer die between publishing head and the wake-up (DIE_IN_WAKE_WINDOW), the
+# defect this model found; it holds since src/stream.c wakes on takeover and bounds each sleep.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 long=${1:-}
@@ -45,8 +46,5 @@ check "mutant: head first" reject -DMUTANT_HEAD_FIRST
 check "mutant: no re-check" reject -DMUTANT_NO_RECHECK
 check "mutant: wake first" reject -DMUTANT_WAKE_FIRST
 check "mutant: claim race" reject -DMUTANT_CLAIM_RACE
-if [[ $long == long ]]; then
-    # The known defect: must hold once src/stream.c is fixed (and the model updated with the fix).
-    check "death in wake window" hold -DDIE_IN_WAKE_WINDOW
-fi
+check "death in wake window" hold -DDIE_IN_WAKE_WINDOW
 exit $fail

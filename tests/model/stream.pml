@@ -53,6 +53,7 @@ bool asleep;          /* the reader is blocked in FUTEX_WAIT */
 byte deaths;
 byte abandons;
 bool destroyed[FRAMES + 1]; /* ghost: frame n's slot was reused or its loan abandoned */
+bool window_death;    /* ghost: a writer died between publishing head and its wake-up */
 
 /* Dies here (at most MAXDEATHS times in a run): the process stops, the claim stays recorded. */
 inline maydie() {
@@ -64,18 +65,29 @@ inline maydie() {
     fi
 }
 
-/* A death between publishing head and the wake-up (DIE_IN_WAKE_WINDOW) leaves a reader that
- * had already checked head asleep although the frame is committed, until the next publish or its
- * timeout: a defect of src/stream.c found by this model (issue 12 report). Checked by
- * `make test-long` (expected to fail until fixed); `make test` checks every other step. */
+/* A death between publishing head and the wake-up (DIE_IN_WAKE_WINDOW) can leave a reader that
+ * had already checked head asleep although the frame is committed. src/stream.c answers it twice
+ * (found by this model): a writer that takes over a dead writer's claim publishes head to the
+ * futex word and wakes every sleeper (modelled below), and a registered sleeper re-checks head at
+ * least every SLEEP_SLICE_NS (modelled as the reader's escape that is possible only when nothing
+ * else can move: Promela's `timeout`, enabled only after such a death, so every other lost
+ * wake-up is still an invalid end state). `make test-long` checks it with 2 deaths. */
 #ifdef DIE_IN_WAKE_WINDOW
-#define wake_window_maydie() maydie()
+inline wake_window_maydie() {
+    if
+    :: deaths < MAXDEATHS ->
+        atomic { deaths++; alive[me] = false; writing = writing - inw; inw = 0; window_death = true };
+        goto died
+    :: true -> skip
+    fi
+}
 #else
 #define wake_window_maydie() skip
 #endif
 
 proctype Writer(byte first) {
     byte me = first, seq, s, i, inw = 0;
+    bool tookover = false;
 restart:
     alive[me] = true;
     do
@@ -85,9 +97,13 @@ restart:
     :: (claim == 0 || !alive[claim]) && claim != me -> claim = me; break
 #else
     :: claim == me -> break
-    :: atomic { (claim == 0 || !alive[claim]) && claim != me -> claim = me }; break
+    :: atomic { (claim == 0 || !alive[claim]) && claim != me -> tookover = (claim != 0); claim = me }; break
 #endif
     od;
+    if /* took over a dead writer's claim: publish head to the futex word and wake (C: wake_after_takeover) */
+    :: tookover -> notify = head; asleep = false; tookover = false
+    :: else -> skip
+    fi;
     maydie();
     do
     :: head >= FRAMES -> break
@@ -160,7 +176,10 @@ active proctype Reader() {
                :: head > cur + skp -> break
                :: else ->
                    atomic { if :: notify == w -> asleep = true :: else -> skip fi };
-                   !asleep /* FUTEX_WAIT returns when woken (or the word had changed) */
+                   if
+                   :: !asleep -> skip /* FUTEX_WAIT returns when woken (or the word had changed) */
+                   :: timeout && window_death -> asleep = false /* the sleep slice ends */
+                   fi
                fi
             od;
             waiters--

@@ -290,6 +290,43 @@ static void test_huge_timeouts(void) {
     shmhub_unlink(name);
 }
 
+/* ---- a writer killed between its head store and its wake-up ------------------------------------ */
+/* (Found by the spin model, tests/model, DIE_IN_WAKE_WINDOW.) A reader asleep in read_next must
+ * see the committed frame although nobody wakes it: registered sleepers re-check head every
+ * SLEEP_SLICE_NS. Before the fix a reader waiting forever slept forever (here: until alarm()). */
+static void test_writer_killed_in_wake_window(void) {
+    const char *name = test_name("wake-window");
+    shmhub_stream *w = make(name, SHMHUB_WRITER_SINGLE);
+    if (!w) return;
+    shmhub__stream_ctl *c = ctl_of(w);
+    pid_t reader = xfork();
+    if (reader == 0) {
+        shmhub_stream *r = NULL;
+        uint64_t v = 0;
+        if (shmhub_stream_open(name, NULL, &r) != SHMHUB_OK) _exit(1);
+        alarm(5); /* waits forever below: without the fix SIGALRM ends it (a failure) */
+        shmhub_status st = shmhub_stream_read_next(r, &v, 8, -1, NULL);
+        if (st != SHMHUB_OK) fprintf(stderr, "reader: %s\n", shmhub_last_error());
+        _exit(st == SHMHUB_OK && v == 77 ? 0 : 2);
+    }
+    await_registered(&c->waiters, reader);
+    util_sleep_ms(20);
+    pid_t writer = xfork();
+    if (writer == 0) {
+        shmhub_stream *w2 = NULL;
+        if (shmhub_stream_open(name, NULL, &w2) != SHMHUB_OK) _exit(1);
+        shmhub__test_crash_in_wake_window(1);
+        put(w2, 77); /* dies after storing head, before notify and the wake */
+        _exit(3);
+    }
+    /* The parent's handle `w` has not written, so the child may claim the writer role. */
+    CHECK(child_rc(writer) == 100 + SIGKILL);
+    CHECK(atomic_load(&c->head) == 1);
+    CHECK(child_rc(reader) == 0);
+    shmhub_stream_close(w);
+    shmhub_unlink(name);
+}
+
 int main(void) {
     test_reader_killed_asleep();
     test_writer_killed_asleep_on_lock();
@@ -297,5 +334,6 @@ int main(void) {
     test_hostile_head();
     test_create_alloc_failure();
     test_huge_timeouts();
+    test_writer_killed_in_wake_window();
     return check_finish("test_stream_hostile");
 }
