@@ -186,3 +186,272 @@ static const uint64_t *u64_from_addr(unsigned long long addr) { return (const ui
 %inline %{
 static void synched_opts_set_segment(shmhub_synched_opts *o, shmhub_segment_opts *seg) { o->segment = seg; }
 %}
+
+/* ---- the per-frame hot path (issue 16): one cheap C entry per Python call ---------------------
+ * SWIG's generated wrappers cost 0.5-1.5 us per call here (argument tuples, pointer objects,
+ * out-parameter lists, a new shmhub_frame_info object per validate). These few functions are
+ * registered as METH_FASTCALL module functions instead. Each works on a `hot` capsule that the
+ * Pythonic layer makes once per stream handle (shmhub/_core.py, Stream._from_ptr): it holds the
+ * stream pointer, the frame's byte size, shape and buffer format, the handle's process id and
+ * the frame-info structs of the last read and the last peek. The capsule never keeps the C
+ * stream alive: every caller holds the handle's _Handle in a local while it calls in, and stops
+ * calling once the stream is closed.
+ *
+ * Return values: 0 or a negative shmhub_status (the thread-local message is set by the C call),
+ * a frame address (> 0) for loan and peek, or HOT_SLOW (1): "not a plain case; take the checked
+ * Python path" (a buffer of another format or shape, an object without the buffer protocol, a
+ * handle inherited across fork). The functions never raise for bad frames or out arrays: the
+ * Python layer turns HOT_SLOW into its full check, which converts or raises with a message. */
+%{
+#define HOT_SLOW 1
+#define HOT_GIL_BYTES ((size_t)64 << 10) /* copies at least this big run with the GIL released */
+static const char HOT_CAPSULE[] = "shmhub._hot";
+
+uint32_t shmhub__proc_pid(void); /* src/proc.c: this process's pid, cached and refreshed after fork */
+
+typedef struct shmhub_hot {
+    shmhub_stream *stream;
+    size_t nbytes;
+    Py_ssize_t itemsize;
+    int ndim;
+    int multi;                  /* multi-writer: write and loan may wait for the writer lock */
+    uint32_t pid;               /* the process that made the handle */
+    Py_ssize_t shape[SHMHUB_MAX_NDIM];
+    char format[16];            /* the buffer-protocol format numpy gives the stream's dtype */
+    int have_last, have_peek;
+    shmhub_frame_info last;     /* the last successful read or peek (FrameInfo on demand) */
+    shmhub_frame_info peeked;   /* the last peek, for validate */
+    PyObject *frame_info_type;  /* shmhub.FrameInfo */
+    PyObject *last_obj;         /* FrameInfo of `last`, built once per frame on demand */
+} shmhub_hot;
+
+static void hot_free(PyObject *cap) {
+    shmhub_hot *h = (shmhub_hot *)PyCapsule_GetPointer(cap, HOT_CAPSULE);
+    if (!h) { PyErr_Clear(); return; }
+    Py_XDECREF(h->frame_info_type);
+    Py_XDECREF(h->last_obj);
+    free(h);
+}
+
+static shmhub_hot *hot_get(PyObject *cap) {
+    return (shmhub_hot *)PyCapsule_GetPointer(cap, HOT_CAPSULE); /* sets TypeError/ValueError */
+}
+
+/* A frame buffer matching the stream exactly (format, shape, C order), or 0 (nothing raised). */
+static int hot_buffer(shmhub_hot *h, PyObject *obj, Py_buffer *view, int writable) {
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) != 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    int ok = view->len == (Py_ssize_t)h->nbytes && view->itemsize == h->itemsize &&
+             view->ndim == h->ndim && view->format && strcmp(view->format, h->format) == 0;
+    for (int i = 0; ok && i < h->ndim; i++) ok = view->shape && view->shape[i] == h->shape[i];
+    if (!ok) PyBuffer_Release(view);
+    return ok;
+}
+
+static void hot_keep_last(shmhub_hot *h, const shmhub_frame_info *info) {
+    h->last = *info;
+    h->have_last = 1;
+    Py_CLEAR(h->last_obj);
+}
+
+/* hot_new(stream, nbytes, shape, format, itemsize, multi, pid, FrameInfo) -> capsule */
+static PyObject *hot_new(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "hot_new takes 8 arguments");
+        return NULL;
+    }
+    void *stream = NULL;
+    if (SWIG_ConvertPtr(args[0], &stream, SWIGTYPE_p_shmhub_stream, 0) != SWIG_OK || !stream) {
+        PyErr_SetString(PyExc_TypeError, "hot_new: argument 1 must be a shmhub_stream handle");
+        return NULL;
+    }
+    if (!PyTuple_Check(args[2]) || PyTuple_GET_SIZE(args[2]) > SHMHUB_MAX_NDIM || !PyUnicode_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "hot_new: bad shape or format");
+        return NULL;
+    }
+    Py_ssize_t flen = 0;
+    const char *fmt = PyUnicode_AsUTF8AndSize(args[3], &flen);
+    if (!fmt) return NULL;
+    if (flen >= (Py_ssize_t)sizeof(((shmhub_hot *)0)->format)) {
+        PyErr_SetString(PyExc_ValueError, "hot_new: format too long");
+        return NULL;
+    }
+    shmhub_hot *h = (shmhub_hot *)calloc(1, sizeof *h);
+    if (!h) return PyErr_NoMemory();
+    h->stream = (shmhub_stream *)stream;
+    h->nbytes = PyLong_AsSize_t(args[1]);
+    h->ndim = (int)PyTuple_GET_SIZE(args[2]);
+    for (int i = 0; i < h->ndim; i++) h->shape[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[2], i));
+    memcpy(h->format, fmt, (size_t)flen + 1);
+    h->itemsize = PyLong_AsSsize_t(args[4]);
+    h->multi = PyObject_IsTrue(args[5]);
+    h->pid = (uint32_t)PyLong_AsUnsignedLong(args[6]);
+    h->last.size = h->peeked.size = (uint32_t)sizeof(shmhub_frame_info);
+    if (PyErr_Occurred()) { free(h); return NULL; }
+    Py_INCREF(args[7]);
+    h->frame_info_type = args[7];
+    PyObject *cap = PyCapsule_New(h, HOT_CAPSULE, hot_free);
+    if (!cap) { Py_DECREF(args[7]); free(h); }
+    return cap;
+}
+
+/* hot_write(hot, frame) -> status | HOT_SLOW */
+static PyObject *hot_write(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    shmhub_hot *h = nargs == 2 ? hot_get(args[0]) : NULL;
+    if (!h) return NULL;
+    if (!h->multi && h->pid != shmhub__proc_pid()) return PyLong_FromLong(HOT_SLOW);
+    Py_buffer view;
+    if (!hot_buffer(h, args[1], &view, 0)) return PyLong_FromLong(HOT_SLOW);
+    shmhub_status st;
+    if (h->multi || h->nbytes >= HOT_GIL_BYTES) {
+        Py_BEGIN_ALLOW_THREADS
+        st = shmhub_stream_write(h->stream, view.buf, h->nbytes);
+        Py_END_ALLOW_THREADS
+    } else {
+        st = shmhub_stream_write(h->stream, view.buf, h->nbytes);
+    }
+    PyBuffer_Release(&view);
+    return PyLong_FromLong(st);
+}
+
+/* hot_read(hot, out) -> status | HOT_SLOW: read_latest into out. */
+static PyObject *hot_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    shmhub_hot *h = nargs == 2 ? hot_get(args[0]) : NULL;
+    if (!h) return NULL;
+    Py_buffer view;
+    if (!hot_buffer(h, args[1], &view, 1)) return PyLong_FromLong(HOT_SLOW);
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    shmhub_status st;
+    if (h->nbytes >= HOT_GIL_BYTES) {
+        Py_BEGIN_ALLOW_THREADS
+        st = shmhub_stream_read_latest(h->stream, view.buf, h->nbytes, &info);
+        Py_END_ALLOW_THREADS
+    } else {
+        st = shmhub_stream_read_latest(h->stream, view.buf, h->nbytes, &info);
+    }
+    PyBuffer_Release(&view);
+    if (st == SHMHUB_OK) hot_keep_last(h, &info);
+    return PyLong_FromLong(st);
+}
+
+/* hot_read_next(hot, out, timeout_ns) -> status | HOT_SLOW. The GIL is released while the call
+ * may wait (timeout_ns != 0) or copies a large frame. */
+static PyObject *hot_read_next(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    shmhub_hot *h = nargs == 3 ? hot_get(args[0]) : NULL;
+    if (!h) return NULL;
+    long long timeout_ns = PyLong_AsLongLong(args[2]);
+    if (timeout_ns == -1 && PyErr_Occurred()) return NULL;
+    Py_buffer view;
+    if (!hot_buffer(h, args[1], &view, 1)) return PyLong_FromLong(HOT_SLOW);
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    shmhub_status st;
+    if (timeout_ns != 0 || h->nbytes >= HOT_GIL_BYTES) {
+        Py_BEGIN_ALLOW_THREADS
+        st = shmhub_stream_read_next(h->stream, view.buf, h->nbytes, (int64_t)timeout_ns, &info);
+        Py_END_ALLOW_THREADS
+    } else {
+        st = shmhub_stream_read_next(h->stream, view.buf, h->nbytes, 0, &info);
+    }
+    PyBuffer_Release(&view);
+    if (st == SHMHUB_OK) hot_keep_last(h, &info);
+    return PyLong_FromLong(st);
+}
+
+/* hot_loan(hot) -> frame address | status | HOT_SLOW (a handle inherited across fork). */
+static PyObject *hot_loan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    shmhub_hot *h = nargs == 1 ? hot_get(args[0]) : NULL;
+    if (!h) return NULL;
+    if (!h->multi && h->pid != shmhub__proc_pid()) return PyLong_FromLong(HOT_SLOW);
+    void *frame = NULL;
+    shmhub_status st;
+    if (h->multi) {
+        Py_BEGIN_ALLOW_THREADS
+        st = shmhub_stream_loan(h->stream, &frame);
+        Py_END_ALLOW_THREADS
+    } else {
+        st = shmhub_stream_loan(h->stream, &frame);
+    }
+    if (st != SHMHUB_OK) return PyLong_FromLong(st);
+    return PyLong_FromVoidPtr(frame);
+}
+
+/* hot_commit(hot, publish) -> status: commit (publish true) or abandon the open loan. */
+static PyObject *hot_commit(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    shmhub_hot *h = nargs == 2 ? hot_get(args[0]) : NULL;
+    if (!h) return NULL;
+    int publish = PyObject_IsTrue(args[1]);
+    if (publish < 0) return NULL;
+    return PyLong_FromLong(publish ? shmhub_stream_commit(h->stream) : shmhub_stream_abandon(h->stream));
+}
+
+/* hot_peek(hot) -> frame address | status. */
+static PyObject *hot_peek(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    shmhub_hot *h = nargs == 1 ? hot_get(args[0]) : NULL;
+    if (!h) return NULL;
+    const void *frame = NULL;
+    shmhub_frame_info info = SHMHUB_FRAME_INFO_INIT;
+    shmhub_status st = shmhub_stream_peek(h->stream, &frame, &info);
+    if (st != SHMHUB_OK) return PyLong_FromLong(st);
+    hot_keep_last(h, &info);
+    h->peeked = info;
+    h->have_peek = 1;
+    return PyLong_FromVoidPtr((void *)frame);
+}
+
+/* hot_validate(hot) -> status (SHMHUB_E_OVERWRITTEN: no longer valid) | HOT_SLOW (no peek yet). */
+static PyObject *hot_validate(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    shmhub_hot *h = nargs == 1 ? hot_get(args[0]) : NULL;
+    if (!h) return NULL;
+    if (!h->have_peek) return PyLong_FromLong(HOT_SLOW);
+    return PyLong_FromLong(shmhub_stream_validate(h->stream, &h->peeked));
+}
+
+/* hot_info(hot) -> FrameInfo of the last successful read or peek, or None. Built once per frame;
+ * never touches the stream (valid after close). */
+static PyObject *hot_info(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    shmhub_hot *h = nargs == 1 ? hot_get(args[0]) : NULL;
+    if (!h) return NULL;
+    if (!h->have_last) Py_RETURN_NONE;
+    if (!h->last_obj) {
+        PyObject *ts = PyFloat_FromDouble((double)h->last.timestamp_ns / 1e9);
+        PyObject *seq = PyLong_FromUnsignedLongLong(h->last.seq);
+        PyObject *missed = PyLong_FromUnsignedLongLong(h->last.missed);
+        if (ts && seq && missed)
+            h->last_obj = PyObject_CallFunctionObjArgs(h->frame_info_type, seq, ts, missed, NULL);
+        Py_XDECREF(ts);
+        Py_XDECREF(seq);
+        Py_XDECREF(missed);
+        if (!h->last_obj) return NULL;
+    }
+    Py_INCREF(h->last_obj);
+    return h->last_obj;
+}
+
+static PyMethodDef shmhub_hot_methods[] = {
+    {"hot_new", (PyCFunction)(void (*)(void))hot_new, METH_FASTCALL, "hot_new(stream, nbytes, shape, format, itemsize, multi, pid, FrameInfo) -> capsule"},
+    {"hot_write", (PyCFunction)(void (*)(void))hot_write, METH_FASTCALL, "hot_write(hot, frame) -> status, or 1: take the checked path"},
+    {"hot_read", (PyCFunction)(void (*)(void))hot_read, METH_FASTCALL, "hot_read(hot, out) -> status, or 1: take the checked path"},
+    {"hot_read_next", (PyCFunction)(void (*)(void))hot_read_next, METH_FASTCALL, "hot_read_next(hot, out, timeout_ns) -> status, or 1"},
+    {"hot_loan", (PyCFunction)(void (*)(void))hot_loan, METH_FASTCALL, "hot_loan(hot) -> address, status, or 1 (forked handle)"},
+    {"hot_commit", (PyCFunction)(void (*)(void))hot_commit, METH_FASTCALL, "hot_commit(hot, publish) -> status (commit or abandon)"},
+    {"hot_peek", (PyCFunction)(void (*)(void))hot_peek, METH_FASTCALL, "hot_peek(hot) -> address or status"},
+    {"hot_validate", (PyCFunction)(void (*)(void))hot_validate, METH_FASTCALL, "hot_validate(hot) -> status, or 1 (no peek yet)"},
+    {"hot_info", (PyCFunction)(void (*)(void))hot_info, METH_FASTCALL, "hot_info(hot) -> FrameInfo or None"},
+    {NULL, NULL, 0, NULL}
+};
+%}
+%init %{
+    if (PyModule_AddFunctions(m, shmhub_hot_methods) != 0) return NULL;
+%}
