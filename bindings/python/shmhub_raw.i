@@ -364,35 +364,6 @@ static PyObject *hot_read_next(PyObject *self, PyObject *const *args, Py_ssize_t
     return PyLong_FromLong(st);
 }
 
-/* hot_loan(hot) -> frame address | status | HOT_SLOW (a handle inherited across fork). */
-static PyObject *hot_loan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    (void)self;
-    shmhub_hot *h = nargs == 1 ? hot_get(args[0]) : NULL;
-    if (!h) return NULL;
-    if (!h->multi && h->pid != shmhub__proc_pid()) return PyLong_FromLong(HOT_SLOW);
-    void *frame = NULL;
-    shmhub_status st;
-    if (h->multi) {
-        Py_BEGIN_ALLOW_THREADS
-        st = shmhub_stream_loan(h->stream, &frame);
-        Py_END_ALLOW_THREADS
-    } else {
-        st = shmhub_stream_loan(h->stream, &frame);
-    }
-    if (st != SHMHUB_OK) return PyLong_FromLong(st);
-    return PyLong_FromVoidPtr(frame);
-}
-
-/* hot_commit(hot, publish) -> status: commit (publish true) or abandon the open loan. */
-static PyObject *hot_commit(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    (void)self;
-    shmhub_hot *h = nargs == 2 ? hot_get(args[0]) : NULL;
-    if (!h) return NULL;
-    int publish = PyObject_IsTrue(args[1]);
-    if (publish < 0) return NULL;
-    return PyLong_FromLong(publish ? shmhub_stream_commit(h->stream) : shmhub_stream_abandon(h->stream));
-}
-
 /* hot_peek(hot) -> frame address | status. */
 static PyObject *hot_peek(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
@@ -439,13 +410,191 @@ static PyObject *hot_info(PyObject *self, PyObject *const *args, Py_ssize_t narg
     return h->last_obj;
 }
 
+/* ---- the loan's context manager, in C: `with s.loan() as buf:` costs two C calls, not two
+ * Python frames. One per stream handle (made by hot_loan_cm), reused for every loan. __enter__
+ * loans the next slot and returns a fresh view (ndarray.view()) of that slot's cached writeable
+ * view, taken from the stream's `_loan_views` dict or made by `make(stream, handle, address)`;
+ * __exit__ makes that view read-only (setflags(False)), then commits, or abandons if the block
+ * raised. Failures go to `slow(stream, handle, status)`, a Python function that raises the
+ * binding's exception. The manager refers to its stream weakly (no reference cycle) and holds
+ * the stream's _Handle while a loan is open, as a call in flight does. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *stream_ref; /* weakref to the Stream */
+    PyObject *hot;        /* the stream's hot capsule */
+    PyObject *make;       /* make(stream, handle, address) -> the slot's writeable view, cached */
+    PyObject *slow;       /* slow(stream, handle, status): raises */
+    PyObject *handle;     /* the open loan's _Handle, or NULL */
+    PyObject *view;       /* the open loan's view, or NULL */
+} hot_loan_cm;
+
+static PyTypeObject *hot_loan_cm_type;
+static PyObject *hot_str_handle, *hot_str_loan_views, *hot_str_view, *hot_str_setflags, *hot_str_ptr;
+
+static void hot_loan_cm_dealloc(PyObject *o) {
+    hot_loan_cm *self = (hot_loan_cm *)o;
+    PyTypeObject *tp = Py_TYPE(o);
+    Py_XDECREF(self->stream_ref);
+    Py_XDECREF(self->hot);
+    Py_XDECREF(self->make);
+    Py_XDECREF(self->slow);
+    Py_XDECREF(self->handle);
+    Py_XDECREF(self->view);
+    PyObject_Free(o);
+    Py_DECREF(tp);
+}
+
+/* Calls slow(stream, handle, status), which raises; NULL with an exception set either way. */
+static PyObject *hot_loan_cm_fail(hot_loan_cm *self, PyObject *s, PyObject *h, long status) {
+    PyObject *st = PyLong_FromLong(status);
+    if (!st) return NULL;
+    PyObject *r = PyObject_CallFunctionObjArgs(self->slow, s ? s : Py_None, h ? h : Py_None, st, NULL);
+    Py_DECREF(st);
+    if (r) {
+        Py_DECREF(r);
+        PyErr_Format(PyExc_RuntimeError, "shmhub: loan failed with status %ld", status);
+    }
+    return NULL;
+}
+
+static PyObject *hot_loan_cm_enter(PyObject *o, PyObject *unused) {
+    (void)unused;
+    hot_loan_cm *self = (hot_loan_cm *)o;
+    shmhub_hot *hot = hot_get(self->hot);
+    if (!hot) return NULL;
+    PyObject *s = PyWeakref_GetObject(self->stream_ref); /* borrowed */
+    if (!s) return NULL;
+    if (s == Py_None) {
+        PyErr_SetString(PyExc_ReferenceError, "shmhub: the stream of this loan is gone");
+        return NULL;
+    }
+    Py_INCREF(s);
+    PyObject *h = PyObject_GetAttr(s, hot_str_handle), *result = NULL;
+    if (!h) goto out;
+    if (h == Py_None) { /* closed: the Python side raises ClosedError */
+        hot_loan_cm_fail(self, s, NULL, SHMHUB_E_INVALID);
+        goto out;
+    }
+    if (!hot->multi && hot->pid != shmhub__proc_pid()) {
+        hot_loan_cm_fail(self, s, h, HOT_SLOW); /* a handle inherited across fork */
+        goto out;
+    }
+    void *frame = NULL;
+    shmhub_status st;
+    if (hot->multi) {
+        Py_BEGIN_ALLOW_THREADS
+        st = shmhub_stream_loan(hot->stream, &frame);
+        Py_END_ALLOW_THREADS
+    } else {
+        st = shmhub_stream_loan(hot->stream, &frame);
+    }
+    if (st != SHMHUB_OK) {
+        hot_loan_cm_fail(self, s, h, st);
+        goto out;
+    }
+    /* The loan is open: from here on, any failure gives it back before raising. */
+    PyObject *key = PyLong_FromVoidPtr(frame), *views = NULL, *base = NULL, *view = NULL;
+    if (key) views = PyObject_GetAttr(s, hot_str_loan_views);
+    if (views && PyDict_Check(views)) {
+        base = PyDict_GetItemWithError(views, key);
+        Py_XINCREF(base);
+    }
+    if (!base && !PyErr_Occurred() && key)
+        base = PyObject_CallFunctionObjArgs(self->make, s, h, key, NULL);
+    if (base) view = PyObject_CallMethodNoArgs(base, hot_str_view);
+    Py_XDECREF(key);
+    Py_XDECREF(views);
+    Py_XDECREF(base);
+    if (!view) {
+        shmhub_stream_abandon(hot->stream);
+        goto out;
+    }
+    Py_XSETREF(self->view, view);
+    Py_INCREF(view);
+    Py_XSETREF(self->handle, h);
+    h = NULL; /* now owned by self */
+    result = view;
+out:
+    Py_XDECREF(h);
+    Py_DECREF(s);
+    return result;
+}
+
+static PyObject *hot_loan_cm_exit(PyObject *o, PyObject *const *args, Py_ssize_t nargs) {
+    hot_loan_cm *self = (hot_loan_cm *)o;
+    PyObject *view = self->view, *h = self->handle;
+    if (!view || !h) Py_RETURN_NONE; /* no loan open (a refused __enter__) */
+    self->view = NULL;
+    self->handle = NULL;
+    int publish = nargs < 1 || args[0] == Py_None;
+    shmhub_hot *hot = hot_get(self->hot);
+    /* h holds the handle, so its C stream is alive unless its pointer was already dropped */
+    PyObject *ptr = hot ? PyObject_GetAttr(h, hot_str_ptr) : NULL;
+    int live = ptr && ptr != Py_None;
+    Py_XDECREF(ptr);
+    PyObject *ret = NULL;
+    if (!PyErr_Occurred()) {
+        /* read-only first: the slot belongs to the ring again */
+        PyObject *r = PyObject_CallMethodOneArg(view, hot_str_setflags, Py_False);
+        if (!r) publish = 0;
+        Py_XDECREF(r);
+        shmhub_status st = SHMHUB_OK;
+        if (live) st = publish ? shmhub_stream_commit(hot->stream) : shmhub_stream_abandon(hot->stream);
+        if (r && st != SHMHUB_OK) {
+            hot_loan_cm_fail(self, NULL, NULL, st);
+        } else if (r) {
+            Py_INCREF(Py_None);
+            ret = Py_None;
+        }
+    }
+    Py_DECREF(view);
+    Py_DECREF(h);
+    return ret;
+}
+
+static PyMethodDef hot_loan_cm_methods[] = {
+    {"__enter__", hot_loan_cm_enter, METH_NOARGS, "Loans the next slot; returns a writeable view of it."},
+    {"__exit__", (PyCFunction)(void (*)(void))hot_loan_cm_exit, METH_FASTCALL,
+     "Makes the view read-only, then commits (or abandons if the block raised)."},
+    {NULL, NULL, 0, NULL}
+};
+
+static PyType_Slot hot_loan_cm_slots[] = {
+    {Py_tp_dealloc, (void *)hot_loan_cm_dealloc},
+    {Py_tp_methods, hot_loan_cm_methods},
+    {Py_tp_doc, (void *)"The context manager of shmhub.Stream.loan(): one per stream handle, reused."},
+    {0, NULL}
+};
+
+static PyType_Spec hot_loan_cm_spec = {
+    "shmhub._raw.LoanContext", sizeof(hot_loan_cm), 0, Py_TPFLAGS_DEFAULT, hot_loan_cm_slots
+};
+
+/* hot_loan_cm(stream_weakref, hot, make, slow) -> the stream's loan context manager */
+static PyObject *hot_loan_cm_new(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 4 || !PyWeakref_CheckRef(args[0]) || !hot_get(args[1]) ||
+        !PyCallable_Check(args[2]) || !PyCallable_Check(args[3])) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "hot_loan_cm(stream_weakref, hot, make, slow)");
+        return NULL;
+    }
+    hot_loan_cm *cm = PyObject_New(hot_loan_cm, hot_loan_cm_type);
+    if (!cm) return NULL;
+    cm->stream_ref = Py_NewRef(args[0]);
+    cm->hot = Py_NewRef(args[1]);
+    cm->make = Py_NewRef(args[2]);
+    cm->slow = Py_NewRef(args[3]);
+    cm->handle = cm->view = NULL;
+    return (PyObject *)cm;
+}
+
 static PyMethodDef shmhub_hot_methods[] = {
+    {"hot_loan_cm", (PyCFunction)(void (*)(void))hot_loan_cm_new, METH_FASTCALL, "hot_loan_cm(stream_weakref, hot, make, slow) -> the loan context manager"},
     {"hot_new", (PyCFunction)(void (*)(void))hot_new, METH_FASTCALL, "hot_new(stream, nbytes, shape, format, itemsize, multi, pid, FrameInfo) -> capsule"},
     {"hot_write", (PyCFunction)(void (*)(void))hot_write, METH_FASTCALL, "hot_write(hot, frame) -> status, or 1: take the checked path"},
     {"hot_read", (PyCFunction)(void (*)(void))hot_read, METH_FASTCALL, "hot_read(hot, out) -> status, or 1: take the checked path"},
     {"hot_read_next", (PyCFunction)(void (*)(void))hot_read_next, METH_FASTCALL, "hot_read_next(hot, out, timeout_ns) -> status, or 1"},
-    {"hot_loan", (PyCFunction)(void (*)(void))hot_loan, METH_FASTCALL, "hot_loan(hot) -> address, status, or 1 (forked handle)"},
-    {"hot_commit", (PyCFunction)(void (*)(void))hot_commit, METH_FASTCALL, "hot_commit(hot, publish) -> status (commit or abandon)"},
     {"hot_peek", (PyCFunction)(void (*)(void))hot_peek, METH_FASTCALL, "hot_peek(hot) -> address or status"},
     {"hot_validate", (PyCFunction)(void (*)(void))hot_validate, METH_FASTCALL, "hot_validate(hot) -> status, or 1 (no peek yet)"},
     {"hot_info", (PyCFunction)(void (*)(void))hot_info, METH_FASTCALL, "hot_info(hot) -> FrameInfo or None"},
@@ -453,5 +602,13 @@ static PyMethodDef shmhub_hot_methods[] = {
 };
 %}
 %init %{
-    if (PyModule_AddFunctions(m, shmhub_hot_methods) != 0) return NULL;
+    hot_str_handle = PyUnicode_InternFromString("_handle");
+    hot_str_loan_views = PyUnicode_InternFromString("_loan_views");
+    hot_str_view = PyUnicode_InternFromString("view");
+    hot_str_setflags = PyUnicode_InternFromString("setflags");
+    hot_str_ptr = PyUnicode_InternFromString("ptr");
+    hot_loan_cm_type = (PyTypeObject *)PyType_FromSpec(&hot_loan_cm_spec);
+    if (!hot_str_handle || !hot_str_loan_views || !hot_str_view || !hot_str_setflags || !hot_str_ptr ||
+        !hot_loan_cm_type || PyModule_AddFunctions(m, shmhub_hot_methods) != 0)
+        return NULL;
 %}

@@ -40,7 +40,7 @@ import numpy as np
 
 from . import raw as _raw
 # The per-frame hot path: METH_FASTCALL C functions of the extension (shmhub_raw.i, "hot path").
-from ._raw import (hot_commit as _hot_commit, hot_info as _hot_info, hot_loan as _hot_loan,
+from ._raw import (hot_info as _hot_info, hot_loan_cm as _hot_loan_cm,
                    hot_new as _hot_new, hot_peek as _hot_peek, hot_read as _hot_read,
                    hot_read_next as _hot_read_next, hot_validate as _hot_validate,
                    hot_write as _hot_write)
@@ -929,7 +929,7 @@ class Stream:
         # They hold the _Handle like any view; close() drops these caches.
         self._peek_views = {}
         self._loan_views = {}
-        self._loan_cm = _Loan(self)
+        self._loan_cm = _hot_loan_cm(weakref.ref(self), self._hot, _loan_view, _loan_failed)
         return self
 
     _handle: Optional[_Handle]
@@ -945,7 +945,7 @@ class Stream:
     _hot: Any
     _peek_views: Dict[int, SharedArray]
     _loan_views: Dict[int, np.ndarray]
-    _loan_cm: "_Loan"
+    _loan_cm: Any
 
     @classmethod
     def create(cls, name: str, shape: ShapeLike, dtype: DTypeLike, *, slots: int = 0,
@@ -1182,7 +1182,7 @@ class Stream:
         with self.lock(timeout):
             self.write(frame)
 
-    def loan(self) -> "_Loan":
+    def loan(self) -> Any:
         """``with s.loan() as buf: buf[...] = ...`` writes in place; committed on exit, abandoned
         if the block raises. ``buf`` becomes read-only after the block (the slot belongs to the
         ring again); arrays derived from it inside the block must not be kept. One loan per
@@ -1476,51 +1476,26 @@ def _reopen_stream(name: str, dir: Optional[str], readonly: bool, wait: str,
     return s
 
 
-class _Loan:
-    """The context manager of :meth:`Stream.loan`, one per stream handle, reused for every loan
-    (it refers to its stream weakly, so it makes no reference cycle). ``__enter__`` loans the
-    next slot and returns a fresh numpy view of that slot's cached view; ``__exit__`` commits
-    (or abandons, if the block raised) and makes that view read-only."""
+# The loan's context manager is C (shmhub_raw.i, "loan's context manager"), one per handle:
+# ``__enter__`` loans the next slot and returns ``view()`` of the slot's cached writeable view
+# (made here on first use); ``__exit__`` makes that view read-only, then commits, or abandons if
+# the block raised. It calls back into Python only for a new slot and for errors.
 
-    __slots__ = ("_stream", "_handle", "_view")
+def _loan_view(s: Stream, h: _Handle, addr: int) -> np.ndarray:
+    """The writeable view of the ring slot at ``addr``, cached per handle (never for a stream
+    closed meanwhile: the cache would hold its handle)."""
+    base = np.asarray(_ViewOwner(h, addr, s._shape, s._dtype.str, None, False))
+    if s._handle is h:
+        s._loan_views[addr] = base
+    return base
 
-    def __init__(self, stream: Stream) -> None:
-        self._stream = weakref.ref(stream)
-        self._handle: Optional[_Handle] = None
-        self._view: Optional[np.ndarray] = None
 
-    def __enter__(self) -> np.ndarray:
-        s = self._stream()
-        if s is None:  # pragma: no cover - the caller holds the stream
-            raise ClosedError(_raw.SHMHUB_E_INVALID, "stream is closed")
-        h = s._handle
+def _loan_failed(s: Optional[Stream], h: Optional[_Handle], status: int) -> None:
+    """Raises the exception for a failed loan, commit or abandon."""
+    if s is not None:
         if h is None:
-            h = s._h()
-        addr = _hot_loan(s._hot)
-        if addr <= _HOT_SLOW:
-            if addr == _HOT_SLOW:
-                s._writer_check(h)  # a handle inherited across fork: raises BusyError
-            _check_stream(addr)
-        base = s._loan_views.get(addr)
-        if base is None:
-            base = np.asarray(_ViewOwner(h, addr, s._shape, s._dtype.str, None, False))
-            if s._handle is h:
-                s._loan_views[addr] = base
-        view = base.view()
-        self._handle = h
-        self._view = view
-        return view
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        view = self._view
-        if view is None:
-            return
-        s = self._stream()
-        h, self._handle = self._handle, None
-        self._view = None
-        view.setflags(False)  # write=False: the slot belongs to the ring again (positional: cheapest)
-        if h is None or h.ptr is None or s is None:
-            return
-        status = _hot_commit(s._hot, exc_type is None)
-        if status:
-            check(status)
+            s._h()  # ClosedError
+        if status == _HOT_SLOW:
+            s._writer_check(h)  # a single-writer handle inherited across fork: BusyError
+    _check_stream(status)
+    raise InvalidError(_raw.SHMHUB_E_INVALID, f"loan failed (status {status})")

@@ -240,3 +240,40 @@ def test_default_slots_follow_the_frame_size(name, make_name):
         assert s.slots == 2
     with shmhub.Stream.create(make_name(), 8, "f8", slots=3) as s:  # explicit slots are obeyed
         assert s.slots == 3
+
+
+def test_loan_in_a_forked_child_is_refused_and_the_parent_keeps_loaning(name):
+    s = shmhub.Stream.create(name, 4, "u1")
+    with s.loan() as buf:
+        buf[:] = 1  # fills the loan cache in the parent
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            try:
+                with s.loan() as b:  # the hot path sees the other process and refuses
+                    b[:] = 9
+                code = 3
+            except shmhub.BusyError as e:
+                code = 0 if "forked child" in str(e) else 5
+        except BaseException:
+            code = 4
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    with s.loan() as buf:
+        buf[:] = 2
+    assert s.read().tolist() == [2] * 4 and s.count == 2
+    s.close()
+
+
+def test_loan_block_that_raises_abandons_and_leaves_the_view_read_only(name):
+    with shmhub.Stream.create(name, 3, "i4", slots=2) as s:
+        with pytest.raises(KeyError):
+            with s.loan() as buf:
+                buf[:] = 4
+                raise KeyError("boom")
+        assert s.count == 0 and not buf.flags.writeable
+        with s.loan() as buf2:  # the loan was given back: the next one works
+            buf2[:] = 5
+        assert s.read().tolist() == [5, 5, 5] and s.count == 1
