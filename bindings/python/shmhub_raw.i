@@ -462,13 +462,19 @@ static PyObject *hot_loan_cm_enter(PyObject *o, PyObject *unused) {
     hot_loan_cm *self = (hot_loan_cm *)o;
     shmhub_hot *hot = hot_get(self->hot);
     if (!hot) return NULL;
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *s = NULL; /* PyWeakref_GetObject is deprecated from 3.13 */
+    if (PyWeakref_GetRef(self->stream_ref, &s) < 0) return NULL;
+#else
     PyObject *s = PyWeakref_GetObject(self->stream_ref); /* borrowed */
     if (!s) return NULL;
-    if (s == Py_None) {
+    if (s == Py_None) s = NULL;
+    else Py_INCREF(s);
+#endif
+    if (!s) {
         PyErr_SetString(PyExc_ReferenceError, "shmhub: the stream of this loan is gone");
         return NULL;
     }
-    Py_INCREF(s);
     PyObject *h = PyObject_GetAttr(s, hot_str_handle), *result = NULL;
     if (!h) goto out;
     if (h == Py_None) { /* closed: the Python side raises ClosedError */
@@ -581,10 +587,11 @@ static PyObject *hot_loan_cm_new(PyObject *self, PyObject *const *args, Py_ssize
     }
     hot_loan_cm *cm = PyObject_New(hot_loan_cm, hot_loan_cm_type);
     if (!cm) return NULL;
-    cm->stream_ref = Py_NewRef(args[0]);
-    cm->hot = Py_NewRef(args[1]);
-    cm->make = Py_NewRef(args[2]);
-    cm->slow = Py_NewRef(args[3]);
+    for (int i = 0; i < 4; i++) Py_INCREF(args[i]); /* (Py_NewRef is 3.10+; we support 3.9) */
+    cm->stream_ref = args[0];
+    cm->hot = args[1];
+    cm->make = args[2];
+    cm->slow = args[3];
     cm->handle = cm->view = NULL;
     return (PyObject *)cm;
 }
