@@ -47,9 +47,9 @@ LAT_SHAPE = (100, 100)
 LAT_DTYPE = np.float32
 
 PEERS = ["shmhub", "iceoryx2", "pyshmem", "shared_memory"]
-# an extra shmhub column: slots=0 asks the C library for its default ring depth (chosen from the
-# frame size); the Python binding's own default is slots=8
-EXTRA = "shmhub slots=0"
+# an extra shmhub column: slots=8, the Python binding's 1.0 default; the goal columns use today's
+# default (slots=0: the C library picks the ring depth from the frame size)
+EXTRA = "shmhub slots=8"
 COLUMNS = PEERS + [EXTRA]
 # (label, shape, dtype) of the round-trip frames
 RT_SIZES = [("8×f64", (8,), np.float64), ("100²", (100, 100), np.float32),
@@ -369,7 +369,7 @@ def bench_roundtrip(res: Resources, quick: bool) -> Tuple[dict, dict]:
         a = rng.random(shape).astype(dtype)
         buf = np.empty_like(a)
         s = res.shmhub_stream(f"{PREFIX}_rt{tag}", shape, dtype)
-        s0 = res.shmhub_stream(f"{PREFIX}_rt{tag}_s0", shape, dtype, slots=0)
+        s0 = res.shmhub_stream(f"{PREFIX}_rt{tag}_s8", shape, dtype, slots=8)
         p = res.pyshmem_stream(f"{PREFIX}_rt{tag}_py", shape, dtype)
         raw = res.raw_shm(f"{PREFIX}_rt{tag}_raw", shape, dtype)
         rarr = raw.arr
@@ -462,7 +462,6 @@ def bench_roundtrip(res: Resources, quick: bool) -> Tuple[dict, dict]:
         if not big:
             ptr = s._ptr()
             info = shraw.shmhub_frame_info()
-            info.size = s._info.size
             st, addr = shraw.shmhub_stream_peek(ptr, info)
 
             def raw_loan_commit():
@@ -741,13 +740,14 @@ def _nbytes(label: str) -> int:
 def _rt_reason(mode: str, label: str) -> str:
     nb = _nbytes(label)
     if mode == "zero-copy" and nb < 1 << 20:
-        return ("Python layer: peek() and loan() build a new numpy view per call and validate() a "
-                "new SWIG frame_info (per-call table; issue 16 item 1, after the python branch)")
+        return ("three calls (loan+commit, peek, validate) against copy's two, and each loan "
+                "makes a fresh numpy view (ndarray.view + setflags, per-call table); copying "
+                "this little costs next to nothing")
     if nb < 1 << 20:
         return "Python call overhead of write/read(out=) (per-call table)"
     if nb < 32 << 20:
-        return ("ring depth: the Python binding still passes slots=8 (a 32 MB ring of cache-cold "
-                "slots); the C default depth (column slots=0) chooses 2 at this size")
+        return ("copy-bound at this size on this machine: two full copies through a 2-slot ring "
+                "against iceoryx2's one hot chunk")
     return "copy-bound (two full copies either way); within noise of the peer"
 
 
@@ -779,7 +779,7 @@ def render(info: dict, rt: dict, calls: dict, tp: List[dict], lat: List[dict], q
         L.append(f"### {mode}")
         L.append("")
         L.append("| frame | " + " | ".join(COLUMNS) + " | shmhub / iceoryx2 | shmhub / pyshmem | "
-                 "goal ≥ 1.0× both | reason if missed | slots=0 / iceoryx2 |")
+                 "goal ≥ 1.0× both | reason if missed | slots=8 / iceoryx2 |")
         L.append("|---|" + "---:|" * len(COLUMNS) + "---:|---:|---|---|---:|")
         for label, _, _ in RT_SIZES:
             row = rt[mode].get(label)
@@ -810,9 +810,9 @@ def render(info: dict, rt: dict, calls: dict, tp: List[dict], lat: List[dict], q
     L.append("The shared_memory column is a floor, not a peer: one np.copyto (or an in-place "
              "assignment) into a SharedMemory buffer with no consistency protocol (a reader can "
              "see a torn frame). The goal columns use `shmhub` as a user gets it: the Python "
-             "binding's `Stream.create` passes `slots=8`. The `shmhub slots=0` column (same calls) "
-             "asks the C library for its default depth (8, fewer for frames over 1 MiB: 2 at "
-             "1000² and 4000²), which the binding will use once its default changes.")
+             "binding's `Stream.create` default, `slots=0` (the C library picks the ring depth "
+             "from the frame size: 8, fewer for frames over 1 MiB, 2 at 1000² and 4000²). The "
+             "`shmhub slots=8` column (same calls) is the binding's 1.0 default, for comparison.")
     L.append("")
     if calls:
         labels = list(calls)
@@ -824,7 +824,25 @@ def render(info: dict, rt: dict, calls: dict, tp: List[dict], lat: List[dict], q
             L.append(f"| {k} | " + " | ".join(f"{calls[lab][k]:.2f}" for lab in labels) + " |")
         L.append("")
         L.append("The C calls themselves take 0.02–0.2 µs at these sizes (bench/results/"
-                 "stream_bench.txt); the raw SWIG rows add SWIG's argument conversion.")
+                 "stream_bench.txt); the raw SWIG rows add SWIG's argument conversion. The "
+                 "Python API calls one METH_FASTCALL helper of the extension per call "
+                 "(bindings/python/shmhub_raw.i, \"hot path\"), so it can beat the raw SWIG call.")
+        L.append("")
+        L.append("Python API / raw SWIG call (goal ≤ 1.5× at 8×f64):")
+        L.append("")
+        L.append("| call | " + " | ".join(labels) + " | goal at 8×f64 |")
+        L.append("|---|" + "---:|" * len(labels) + "---|")
+        keys = list(calls[labels[0]])
+        for py_key, raw_key in zip(keys[0::2], keys[1::2]):
+            q = [calls[lab][py_key] / calls[lab][raw_key] for lab in labels]
+            met = q[0] <= 1.5
+            if not met:
+                missed.append(f"per call {py_key.split(':')[0]} at {labels[0]}: {q[0]:.2f}× the raw "
+                              "SWIG call (goal ≤ 1.5×): the loan makes a fresh numpy view "
+                              "(ndarray.view, then setflags(False) after the block) that the raw "
+                              "call does not")
+            L.append(f"| {py_key.split(':')[0]} | " + " | ".join(f"{x:.2f}×" for x in q)
+                     + f" | {'met' if met else '**missed**'} |")
         L.append("")
     L.append("## 2. Cross-process throughput (writer process → this process, max frames/s)")
     L.append("")

@@ -427,7 +427,11 @@ end
 Lossless read: copies the frame after the handle's cursor into `A`, waiting up to `timeout`
 seconds (`nothing`: forever; 0: do not wait), and advances the cursor. Returns `nothing` on
 timeout. After an overrun it returns the oldest frame still in the ring and `info.missed` says
-how many were lost. Throws `ShmHubError` for other failures (e.g. `SHMHUB_E_PEER_DEAD`).
+how many were lost. Throws `ShmHubError` for other failures: `SHMHUB_E_PEER_DEAD` (the writer
+died, with liveness), `SHMHUB_E_SIZE`, `SHMHUB_E_BUSY` (the writer overwrote the frame being
+copied 1000 times in a row: a reader far slower than the writer; retry, or use `read_latest!`)
+and `SHMHUB_E_CORRUPT` (an impossible sequence number in the control block: a damaged or hostile
+segment).
 """
 function read_next!(s::Stream{T}, A::Array{T}; timeout=nothing) where {T}
     check_frame(s, A)

@@ -39,12 +39,19 @@ from typing import (Any, AsyncIterator, Callable, Dict, Iterator, List, Mapping,
 import numpy as np
 
 from . import raw as _raw
+# The per-frame hot path: METH_FASTCALL C functions of the extension (shmhub_raw.i, "hot path").
+from ._raw import (hot_info as _hot_info, hot_loan_cm as _hot_loan_cm,
+                   hot_new as _hot_new, hot_peek as _hot_peek, hot_read as _hot_read,
+                   hot_read_next as _hot_read_next, hot_validate as _hot_validate,
+                   hot_write as _hot_write)
 from ._errors import (BusyError, ClosedError, CorruptError, InvalidError, ShmHubError,
                       WaitTimeoutError, check)
 
 _NS = 1_000_000_000
 _SLICE_NS = 50_000_000  # longest single C wait: signal handlers and close() are seen between slices
 _MAX_EXTENT = 2**63 - 1
+_HOT_SLOW = 1  # a hot-path C function's answer "take the checked Python path"
+_ZERO_TYPES = (int, float)  # timeout types whose 0 skips _timeout_ns (never bool: type(True) is bool)
 
 
 class FrameInfo(NamedTuple):
@@ -822,13 +829,16 @@ _WAIT_MODES = {"futex": _raw.SHMHUB_WAIT_FUTEX, "spin_then_futex": _raw.SHMHUB_W
 
 
 class _StreamOpts:
-    def __init__(self, *, slots: int = 8, multi_writer: bool = False, wait: str = "futex",
+    def __init__(self, *, slots: int = 0, multi_writer: bool = False, wait: str = "futex",
                  spin: float = 50e-6, liveness: bool = False, lock_timeout: Optional[float] = 5.0,
                  segment: Optional[_SegmentOpts] = None) -> None:
         if not isinstance(wait, str) or wait not in _WAIT_MODES:
             raise ValueError(f"wait must be one of {sorted(_WAIT_MODES)}, not {wait!r}")
         self.raw = _raw.shmhub_stream_opts()
-        self.raw.slots = _index(slots, "slots", 2, 65536)
+        n = _index(slots, "slots (0 for the default depth)", 0, 65536)
+        if n == 1:
+            raise ValueError("slots (0 for the default depth) must be 0 or from 2 to 65536, not 1")
+        self.raw.slots = n
         self.raw.writer_mode = _raw.SHMHUB_WRITER_MULTI if multi_writer else _raw.SHMHUB_WRITER_SINGLE
         self.raw.wait_mode = _WAIT_MODES[wait]
         spin_s = _seconds(spin, "spin")
@@ -874,6 +884,14 @@ def _pid_alive(pid: int) -> bool:
     return False
 
 
+def _buffer_format(dtype: np.dtype) -> str:
+    """The buffer-protocol format numpy gives arrays of ``dtype`` (the hot path compares it)."""
+    try:
+        return memoryview(np.empty(0, dtype)).format
+    except (TypeError, ValueError, BufferError):
+        return "?unsupported"  # never matches: such frames always take the checked path
+
+
 class Stream:
     """A live stream of frames of one shape and dtype: never-torn latest reads, lossless reads,
     futex waits (the GIL is released; Ctrl-C stops them), zero-copy loans and peeks, asyncio.
@@ -902,10 +920,16 @@ class Stream:
         self._dtype = _np_dtype(_raw.shmhub_stream_dtype(ptr))
         self._nbytes = _raw.shmhub_stream_frame_nbytes(ptr)
         self._multi = _raw.shmhub_stream_writer_mode(ptr) == _raw.SHMHUB_WRITER_MULTI
-        self._info = _raw.shmhub_frame_info()
-        self._last_info = None
-        self._info_pending = False  # _info holds a successful read not yet turned into _last_info
-        self._peeked = (0, 0)
+        # The hot path's C state, made once per handle: the frame's size, shape and buffer format,
+        # and the frame-info structs of the last read and peek (shmhub_raw.i, "hot path").
+        self._hot = _hot_new(ptr, self._nbytes, self._shape, _buffer_format(self._dtype),
+                             self._dtype.itemsize, self._multi, self._handle.pid, FrameInfo)
+        # One numpy view per ring slot, built on first use and reused: peek returns the read-only
+        # one itself, loan a fresh view of the writeable one (made read-only after the block).
+        # They hold the _Handle like any view; close() drops these caches.
+        self._peek_views = {}
+        self._loan_views = {}
+        self._loan_cm = _hot_loan_cm(weakref.ref(self), self._hot, _loan_view, _loan_failed)
         return self
 
     _handle: Optional[_Handle]
@@ -918,12 +942,13 @@ class Stream:
     _dtype: np.dtype
     _nbytes: int
     _multi: bool
-    _last_info: Optional[FrameInfo]
-    _info_pending: bool
-    _peeked: Tuple[int, int]
+    _hot: Any
+    _peek_views: Dict[int, SharedArray]
+    _loan_views: Dict[int, np.ndarray]
+    _loan_cm: Any
 
     @classmethod
-    def create(cls, name: str, shape: ShapeLike, dtype: DTypeLike, *, slots: int = 8,
+    def create(cls, name: str, shape: ShapeLike, dtype: DTypeLike, *, slots: int = 0,
                multi_writer: bool = False, wait: str = "futex", spin: float = 50e-6,
                liveness: bool = False, lock_timeout: Optional[float] = 5.0, mode: int = 0o600,
                dir: Optional[str] = None, unlink_on_close: bool = False,
@@ -934,8 +959,11 @@ class Stream:
             name: 1 to 200 characters of ``[A-Za-z0-9._-]``.
             shape: the frame shape (an int or a sequence of ints; at least one byte per frame).
             dtype: the frame dtype (numpy dtype or string).
-            slots: frames kept in the ring, 2 to 65536; a reader that falls more than ``slots``
-                frames behind loses the oldest (``last_info.missed`` counts them).
+            slots: frames kept in the ring: 0 (the default) lets the library choose from the
+                frame size (8, fewer when the ring would pass 8 MiB, never fewer than 2; see
+                docs/streams.md, "Default ring depth"), or 2 to 65536. A reader that falls more
+                than ``slots - 2`` frames behind loses the oldest (``last_info.missed`` counts
+                them).
             multi_writer: allow several writing handles/processes (they take a robust writer
                 lock per frame); by default one process is the single writer and another gets
                 BusyError.
@@ -1030,7 +1058,7 @@ class Stream:
     def create_from_config(cls, config: Mapping[str, Any], **kwargs: Any) -> "Stream":
         """Creates a stream from a :meth:`to_config` dict; ``kwargs`` (any :meth:`create`
         keyword, e.g. ``name=`` or ``unlink_on_close=True``) override it."""
-        args: Dict[str, Any] = {"dir": config.get("dir"), "slots": config.get("slots", 8),
+        args: Dict[str, Any] = {"dir": config.get("dir"), "slots": config.get("slots", 0),
                                 "multi_writer": config.get("multi_writer", False)}
         args.update(kwargs)
         name = args.pop("name", config["name"])
@@ -1131,6 +1159,13 @@ class Stream:
         converted to the stream's dtype, C order). BusyError if another process is the single
         writer (create with ``multi_writer=True`` for several); PermissionError on a read-only
         handle."""
+        h = self._handle
+        if h is not None:  # hot path: a C-contiguous frame of the stream's dtype and shape
+            status = _hot_write(self._hot, frame)
+            if status != _HOT_SLOW:
+                if status:
+                    _check_stream(status)
+                return
         # np.asarray(order="C"), not np.ascontiguousarray, which turns a 0-d frame into shape (1,)
         arr = np.asarray(frame, dtype=self._dtype, order="C")
         if arr.shape != self._shape:
@@ -1147,11 +1182,12 @@ class Stream:
         with self.lock(timeout):
             self.write(frame)
 
-    def loan(self) -> "_Loan":
+    def loan(self) -> Any:
         """``with s.loan() as buf: buf[...] = ...`` writes in place; committed on exit, abandoned
         if the block raises. ``buf`` becomes read-only after the block (the slot belongs to the
-        ring again); arrays derived from it inside the block must not be kept."""
-        return _Loan(self)
+        ring again); arrays derived from it inside the block must not be kept. One loan per
+        handle at a time: the context manager is the handle's own, reused (no allocation)."""
+        return self._loan_cm
 
     # -- reading
     def _out(self, out: Optional[np.ndarray]) -> np.ndarray:
@@ -1164,29 +1200,34 @@ class Stream:
                                f"{self._dtype} array of shape {self._shape}")
         return out
 
-    def _finish(self, status: int, out: np.ndarray) -> np.ndarray:
-        if status:
-            check(status)
-        # last_info is built on demand: reading three SWIG fields and making a namedtuple costs
-        # more than the C read itself for small frames (measured: 1.8 us of 3.5 us at 100x100).
-        self._info_pending = True
-        return out
-
     @property
     def last_info(self) -> Optional[FrameInfo]:
         """FrameInfo(seq, timestamp, missed) of this handle's last successful read or peek."""
-        if self._info_pending:
-            i = self._info
-            self._last_info = FrameInfo(i.seq, i.timestamp_ns / _NS, i.missed)
-            self._info_pending = False
-        return self._last_info
+        return _hot_info(self._hot)  # built in C once per frame, on demand
+
+    def _checked_out(self, out: Optional[np.ndarray]) -> np.ndarray:
+        """The checked path's output array: ``out`` after the full check (InvalidError if it is
+        not a writeable C-contiguous array of the stream's dtype and shape), seen with the
+        stream's own dtype object, so the C hot path accepts its buffer format."""
+        buf = self._out(out)
+        return buf if buf.dtype is self._dtype else buf.view(self._dtype)
 
     def read(self, out: Optional[np.ndarray] = None) -> np.ndarray:
         """The newest frame, never torn (a copy; into ``out`` if given). LookupError (EmptyError)
         before the first frame. ``last_info`` says which frame it was."""
-        buf = self._out(out)
+        h = self._handle
+        if h is not None and out is not None:  # hot path: out checked in C (format, shape, order)
+            status = _hot_read(self._hot, out)
+            if status == 0:
+                return out
+            if status != _HOT_SLOW:
+                check(status)
+        buf = self._checked_out(out)
         h = self._h()
-        return self._finish(_raw.shmhub_stream_read_latest(h.ptr, buf, self._info), buf)
+        status = _hot_read(self._hot, buf)
+        if status:
+            check(status)
+        return buf if out is None else out
 
     def _timeout_error(self, what: str, timeout: Optional[float]) -> WaitTimeoutError:
         return WaitTimeoutError(_raw.SHMHUB_E_TIMEOUT,
@@ -1197,26 +1238,44 @@ class Stream:
         """Lossless: the frame after this handle's cursor, waiting up to ``timeout`` seconds
         (None or math.inf: forever) with the GIL released; Ctrl-C interrupts the wait. After an
         overrun, the oldest frame still in the ring; ``last_info.missed`` counts the frames lost.
-        TimeoutError on timeout, ClosedError if another thread closes the stream meanwhile."""
-        total = _timeout_ns(timeout)
-        buf = self._out(out)
-        h = self._h()
-        info = self._info
+
+        Raises:
+            TimeoutError (WaitTimeoutError): no frame within ``timeout``.
+            ClosedError: another thread closed the stream meanwhile.
+            ConnectionError (PeerDeadError): the writer died (``liveness=True``).
+            BlockingIOError (BusyError): the writer overwrote the frame being copied 1000 times
+                in a row (a reader far slower than the writer); retry, or use :meth:`read`.
+            ValueError (CorruptError): an impossible sequence number in the stream's control
+                block (a damaged or hostile segment).
+        """
+        total = 0 if (timeout.__class__ in _ZERO_TYPES and timeout == 0) else _timeout_ns(timeout)
+        h = self._handle
+        hot = self._hot
         # Hot path: one C call (the first slice) when a frame is there; slices only after it.
         short = 0 <= total <= _SLICE_NS
+        first = total if short else _SLICE_NS
         t0 = time.monotonic_ns() if total > _SLICE_NS else 0
-        status = _raw.shmhub_stream_read_next(h.ptr, buf, total if short else _SLICE_NS, info)
+        buf = out
+        status = _HOT_SLOW
+        if h is not None and out is not None:
+            status = _hot_read_next(hot, out, first)
+        if status == _HOT_SLOW:
+            buf = self._checked_out(out)
+            h = self._h()
+            status = _hot_read_next(hot, buf, first)
         if status == _raw.SHMHUB_E_TIMEOUT and not short:
             left = -1 if total < 0 else total - (time.monotonic_ns() - t0)
             if total < 0 or left > 0:
                 if self._handle is not h:
                     raise ClosedError(_raw.SHMHUB_E_INVALID, self._closed_msg())
                 status = _sliced_wait(
-                    lambda ns: _raw.shmhub_stream_read_next(h.ptr, buf, ns, info), left,
+                    lambda ns: _hot_read_next(hot, buf, ns), left,
                     lambda: self._handle is not h, self._closed_msg)
-        if status == _raw.SHMHUB_E_TIMEOUT:
-            raise self._timeout_error(f"no frame after #{self.cursor}", timeout)
-        return self._finish(status, buf)
+        if status:
+            if status == _raw.SHMHUB_E_TIMEOUT:
+                raise self._timeout_error(f"no frame after #{self.cursor}", timeout)
+            check(status)
+        return buf if out is None else out
 
     def read_after(self, seq: int, timeout: Optional[float] = None,
                    out: Optional[np.ndarray] = None) -> np.ndarray:
@@ -1230,28 +1289,38 @@ class Stream:
         """Zero-copy: a read-only numpy view of the newest frame inside the ring (no copy). The
         writer may overwrite it at any time (after ``slots`` more frames): compute on it, then call
         :meth:`validate`; only if that returns True is the result from one whole frame.
-        ``last_info`` describes the frame. LookupError (EmptyError) before the first frame."""
-        h = self._h()
-        status, addr = _raw.shmhub_stream_peek(h.ptr, self._info)
-        check(status)
-        self._info_pending = True
-        info = self.last_info
-        assert info is not None
-        self._peeked = (info.seq, self._info.timestamp_ns)
-        return _make_view(h, addr, self._shape, self._dtype, None, True, None)
+        ``last_info`` describes the frame. LookupError (EmptyError) before the first frame.
+
+        The view of each ring slot is made once per handle and returned again by later peeks
+        that land in the same slot (it is read-only, so it cannot be made writeable); like any
+        view it keeps the mapping alive after :meth:`close`."""
+        h = self._handle
+        if h is None:
+            h = self._h()
+        addr = _hot_peek(self._hot)
+        if addr <= 0:
+            check(addr)
+        view = self._peek_views.get(addr)
+        if view is None:
+            view = _make_view(h, addr, self._shape, self._dtype, None, True, None)
+            if self._handle is h:  # never cache into a closed stream (the cache would hold h)
+                self._peek_views[addr] = view
+        return view
 
     def validate(self) -> bool:
         """True if the frame of the last :meth:`peek` has not been overwritten since."""
-        seq, ts = self._peeked
-        if not seq:
-            raise ValueError(f"stream '{self._name}': validate() without a peek()")
-        info = _raw.shmhub_frame_info()
-        info.seq, info.timestamp_ns = seq, ts
-        status = _raw.shmhub_stream_validate(self._ptr(), info)
+        h = self._handle  # held in this frame: a close() meanwhile cannot free the C handle
+        if h is None:
+            h = self._h()
+        status = _hot_validate(self._hot)
+        if status == 0:
+            return True
         if status == _raw.SHMHUB_E_OVERWRITTEN:
             return False
+        if status == _HOT_SLOW:
+            raise ValueError(f"stream '{self._name}': validate() without a peek()")
         check(status)
-        return True
+        return False
 
     def _wait_status(self, timeout: Optional[float]) -> int:
         total = _timeout_ns(timeout)
@@ -1349,6 +1418,8 @@ class Stream:
         other threads raise ClosedError within 50 ms; the C handle is released when they (and
         every view) have let go of it."""
         self._handle = None
+        self._peek_views = {}  # the cached slot views hold the handle; views handed out keep it
+        self._loan_views = {}
 
     def unlink(self) -> None:
         """Removes the stream's name (pyshmem's ``unlink``); handles and views stay valid until
@@ -1405,36 +1476,26 @@ def _reopen_stream(name: str, dir: Optional[str], readonly: bool, wait: str,
     return s
 
 
-class _Loan:
-    def __init__(self, stream: Stream) -> None:
-        self._stream = stream
-        self._open = False
-        self._handle: Optional[_Handle] = None
-        self._view: Optional[np.ndarray] = None
+# The loan's context manager is C (shmhub_raw.i, "loan's context manager"), one per handle:
+# ``__enter__`` loans the next slot and returns ``view()`` of the slot's cached writeable view
+# (made here on first use); ``__exit__`` makes that view read-only, then commits, or abandons if
+# the block raised. It calls back into Python only for a new slot and for errors.
 
-    def __enter__(self) -> np.ndarray:
-        s = self._stream
-        h = s._h()
-        s._writer_check(h)
-        status, addr = _raw.shmhub_stream_loan(h.ptr)
-        _check_stream(status)
-        self._open = True
-        self._handle = h
-        self._view = _make_view(h, addr, s._shape, s._dtype, None, False, None).view(np.ndarray)
-        return self._view
+def _loan_view(s: Stream, h: _Handle, addr: int) -> np.ndarray:
+    """The writeable view of the ring slot at ``addr``, cached per handle (never for a stream
+    closed meanwhile: the cache would hold its handle)."""
+    base = np.asarray(_ViewOwner(h, addr, s._shape, s._dtype.str, None, False))
+    if s._handle is h:
+        s._loan_views[addr] = base
+    return base
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if not self._open:
-            return
-        self._open = False
-        h, self._handle = self._handle, None
-        view, self._view = self._view, None
-        if view is not None:
-            view.flags.writeable = False  # the slot belongs to the ring again
-        assert h is not None
-        if h.ptr is None:
-            return
-        if exc_type is None:
-            check(_raw.shmhub_stream_commit(h.ptr))
-        else:
-            check(_raw.shmhub_stream_abandon(h.ptr))
+
+def _loan_failed(s: Optional[Stream], h: Optional[_Handle], status: int) -> None:
+    """Raises the exception for a failed loan, commit or abandon."""
+    if s is not None:
+        if h is None:
+            s._h()  # ClosedError
+        if status == _HOT_SLOW:
+            s._writer_check(h)  # a single-writer handle inherited across fork: BusyError
+    _check_stream(status)
+    raise InvalidError(_raw.SHMHUB_E_INVALID, f"loan failed (status {status})")

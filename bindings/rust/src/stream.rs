@@ -229,7 +229,14 @@ impl<T: Element> Stream<T> {
     }
 
     /// Lossless read: copies the frame after the cursor into `dst`, waiting up to `timeout`
-    /// (`None`: forever; `Some(ZERO)`: do not wait) and advances the cursor.
+    /// (`None`: forever; `Some(ZERO)`: do not wait) and advances the cursor. After an overrun it
+    /// returns the oldest frame still in the ring and `FrameInfo::missed` counts the frames lost.
+    ///
+    /// Errors (the C call's statuses): `Timeout` (no frame in time), `PeerDead` (the writer died,
+    /// with liveness), `Size` (wrong `dst` length), `Busy` (`SHMHUB_E_BUSY`: the writer
+    /// overwrote the frame being copied 1000 times in a row, a reader far slower than the
+    /// writer; retry, or use `read_latest`), `Corrupt` (`SHMHUB_E_CORRUPT`: an impossible
+    /// sequence number in the control block, a damaged or hostile segment).
     pub fn read_next(&mut self, dst: &mut [T], timeout: Option<Duration>) -> Result<FrameInfo> {
         let mut info = raw_info();
         // SAFETY: live handle; `dst` is writable for the byte count passed; C checks the size.
