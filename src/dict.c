@@ -660,14 +660,8 @@ static shmhub_status do_read(shmhub_dict *d, read_req *q) {
 #define HAS(o, f) ((o)->size >= offsetof(shmhub_dict_opts, f) + sizeof((o)->f))
 
 SHMHUB_API shmhub_status shmhub_dict_opts_init(shmhub_dict_opts *opts, size_t size) {
-    if (!opts || size < 8)
-        return shmhub__fail(SHMHUB_E_INVALID, "dict options: NULL or size %zu < 8", size);
-    shmhub_dict_opts d = SHMHUB_DICT_OPTS_INIT;
-    size_t n = size < sizeof d ? size : sizeof d;
-    memset(opts, 0, size);
-    memcpy(opts, &d, n);
-    opts->size = (uint32_t)n;
-    return SHMHUB_OK;
+    const shmhub_dict_opts d = SHMHUB_DICT_OPTS_INIT;
+    return shmhub__opts_init(opts, size, &d, sizeof d, "dict");
 }
 
 static shmhub_status begin_call(const char *name, const shmhub_dict_opts *in, shmhub_dict **out,

@@ -129,6 +129,11 @@ typedef struct shmhub__opts {
     int64_t open_timeout_ns;
 } shmhub__opts;
 
+/* The body of every shmhub_x_opts_init(): NULL or size < 8 is SHMHUB_E_INVALID ("WHAT options:
+ * ..."); else zero the caller's `size` bytes, copy min(size, dsize) bytes of the defaults and
+ * store that count in the leading uint32_t size member. */
+SHMHUB__HIDDEN shmhub_status shmhub__opts_init(void *opts, size_t size, const void *defaults,
+                                               size_t dsize, const char *what);
 SHMHUB__HIDDEN shmhub_status shmhub__read_opts(const shmhub_segment_opts *in, shmhub__opts *out,
                                                const char *name);
 

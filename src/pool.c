@@ -78,14 +78,8 @@ static const char *pname(const shmhub_pool *p) { return p->seg->name; }
 #define HAS(o, f) ((o)->size >= offsetof(shmhub_pool_opts, f) + sizeof((o)->f))
 
 SHMHUB_API shmhub_status shmhub_pool_opts_init(shmhub_pool_opts *opts, size_t size) {
-    if (!opts || size < 8)
-        return shmhub__fail(SHMHUB_E_INVALID, "pool options: NULL or size %zu < 8", size);
-    shmhub_pool_opts d = SHMHUB_POOL_OPTS_INIT;
-    size_t n = size < sizeof d ? size : sizeof d;
-    memset(opts, 0, size);
-    memcpy(opts, &d, n);
-    opts->size = (uint32_t)n;
-    return SHMHUB_OK;
+    const shmhub_pool_opts d = SHMHUB_POOL_OPTS_INIT;
+    return shmhub__opts_init(opts, size, &d, sizeof d, "pool");
 }
 
 static shmhub_status begin_call(const char *name, const shmhub_pool_opts *in, shmhub_pool **out,

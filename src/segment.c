@@ -37,15 +37,21 @@ SHMHUB_API const char *shmhub_kind_name(int32_t kind) {
     }
 }
 
-SHMHUB_API shmhub_status shmhub_segment_opts_init(shmhub_segment_opts *opts, size_t size) {
+shmhub_status shmhub__opts_init(void *opts, size_t size, const void *defaults, size_t dsize,
+                                const char *what) {
     if (!opts || size < 8)
-        return shmhub__fail(SHMHUB_E_INVALID, "segment options: NULL or size %zu < 8", size);
-    shmhub_segment_opts d = SHMHUB_SEGMENT_OPTS_INIT;
-    size_t n = size < sizeof d ? size : sizeof d;
+        return shmhub__fail(SHMHUB_E_INVALID, "%s options: NULL or size %zu < 8", what, size);
+    size_t n = size < dsize ? size : dsize;
     memset(opts, 0, size);
-    memcpy(opts, &d, n);
-    opts->size = (uint32_t)n;
+    memcpy(opts, defaults, n);
+    uint32_t n32 = (uint32_t)n; /* every options struct starts with its uint32_t size */
+    memcpy(opts, &n32, sizeof n32);
     return SHMHUB_OK;
+}
+
+SHMHUB_API shmhub_status shmhub_segment_opts_init(shmhub_segment_opts *opts, size_t size) {
+    const shmhub_segment_opts d = SHMHUB_SEGMENT_OPTS_INIT;
+    return shmhub__opts_init(opts, size, &d, sizeof d, "segment");
 }
 
 /* A field is present when the caller's struct (opts->size bytes) covers it entirely. */

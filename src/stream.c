@@ -226,14 +226,8 @@ static inline void cpu_relax(void) {
 #define HAS(o, f) ((o)->size >= offsetof(shmhub_stream_opts, f) + sizeof((o)->f))
 
 SHMHUB_API shmhub_status shmhub_stream_opts_init(shmhub_stream_opts *opts, size_t size) {
-    if (!opts || size < 8)
-        return shmhub__fail(SHMHUB_E_INVALID, "stream options: NULL or size %zu < 8", size);
-    shmhub_stream_opts d = SHMHUB_STREAM_OPTS_INIT;
-    size_t n = size < sizeof d ? size : sizeof d;
-    memset(opts, 0, size);
-    memcpy(opts, &d, n);
-    opts->size = (uint32_t)n;
-    return SHMHUB_OK;
+    const shmhub_stream_opts d = SHMHUB_STREAM_OPTS_INIT;
+    return shmhub__opts_init(opts, size, &d, sizeof d, "stream");
 }
 
 /* The ring depth when the options leave slots at 0: DEFAULT_SLOTS frames, fewer for large frames

@@ -99,14 +99,8 @@ static const char *sname(const shmhub_synched *s) { return s->seg->name; }
 #define HAS(o, f) ((o)->size >= offsetof(shmhub_synched_opts, f) + sizeof((o)->f))
 
 SHMHUB_API shmhub_status shmhub_synched_opts_init(shmhub_synched_opts *opts, size_t size) {
-    if (!opts || size < 8)
-        return shmhub__fail(SHMHUB_E_INVALID, "synched options: NULL or size %zu < 8", size);
-    shmhub_synched_opts d = SHMHUB_SYNCHED_OPTS_INIT;
-    size_t n = size < sizeof d ? size : sizeof d;
-    memset(opts, 0, size);
-    memcpy(opts, &d, n);
-    opts->size = (uint32_t)n;
-    return SHMHUB_OK;
+    const shmhub_synched_opts d = SHMHUB_SYNCHED_OPTS_INIT;
+    return shmhub__opts_init(opts, size, &d, sizeof d, "synched");
 }
 
 static shmhub_status read_opts(const shmhub_synched_opts *in, shmhub_synched_opts *o,
