@@ -555,6 +555,7 @@ static shmhub_status lock_writer(shmhub_stream *s) {
     uint32_t tid = shmhub__thread_id(); /* cached: no system call per write */
     uint64_t me = shmhub__proc_self();
     int64_t deadline = 0; /* computed at the first contention: no clock read when uncontended */
+    int takeover = 0;
     for (;;) {
         uint32_t cur = 0;
         if (atomic_compare_exchange_strong(&c->lock, &cur, tid)) break;
@@ -569,9 +570,16 @@ static shmhub_status lock_writer(shmhub_stream *s) {
         else if (owner) dead = !shmhub__token_alive(owner);
         else if (cur == tid) dead = 1;              /* our tid, not us: a dead predecessor */
         else dead = !shmhub__pid_alive(cur);        /* mid-acquire, or a layout-1.0 writer */
+        /* Taking over: first clear the dead holder's token (CAS, so only while it is still
+         * there), then take the lock word. Without the clear, a third writer that read our tid
+         * from the lock word and the dead token (not yet replaced by ours) from lock_owner took
+         * the lock from us, alive: two writers, torn frames (the multi-writer crash campaign). */
+        uint64_t seen = owner;
+        if (dead && owner && !atomic_compare_exchange_strong(&c->lock_owner, &seen, 0))
+            continue; /* the owner word changed: look again */
         if (dead && atomic_compare_exchange_strong(&c->lock, &cur, tid)) {
             atomic_fetch_add(&c->recoveries, 1); /* the holder died: the lock is taken over */
-            wake_after_takeover(c);
+            takeover = 1;
             break;
         }
         int64_t now = shmhub__now_ns(CLOCK_MONOTONIC);
@@ -590,6 +598,7 @@ static shmhub_status lock_writer(shmhub_stream *s) {
         unregister_waiter(c, &c->lock_waiters, slot);
     }
     atomic_store_explicit(&c->lock_owner, me, memory_order_relaxed);
+    if (takeover) wake_after_takeover(c); /* after our token is in place: see above */
     if (atomic_load_explicit(&c->writer_token, memory_order_relaxed) != me) { /* last writer */
         atomic_store_explicit(&c->writer_token, me, memory_order_relaxed);
         atomic_store_explicit(&c->writer_pid, shmhub__token_pid(me), memory_order_relaxed);
