@@ -406,3 +406,47 @@ int cli_cmd_dict(int argc, char **argv) {
     shmhub_dict_close(d);
     return rc;
 }
+
+/* ---- watch: a dictionary's writes, a pool's acquires --------------------------------------------- */
+
+int cli_counter_open(const char *name, const char *dir, cli_counter *c) {
+    memset(c, 0, sizeof *c);
+    shmhub_segment_opts so = SHMHUB_SEGMENT_OPTS_INIT;
+    so.dir = dir;
+    so.flags = SHMHUB_READ_ONLY | SHMHUB_ALLOW_FOREIGN_OWNER;
+    so.open_timeout_ns = INT64_C(1000000000);
+    shmhub_segment *seg = NULL;
+    if (shmhub_segment_open(name, &so, &seg) != SHMHUB_OK) return -1;
+    int32_t kind = shmhub_segment_kind(seg);
+    shmhub_segment_close(seg);
+    if (kind == SHMHUB_KIND_DICT) {
+        shmhub_dict_opts o = SHMHUB_DICT_OPTS_INIT;
+        o.segment = &so;
+        return shmhub_dict_open(name, &o, &c->dict) == SHMHUB_OK ? 1 : -1;
+    }
+    if (kind == SHMHUB_KIND_POOL) {
+        shmhub_pool_opts o = SHMHUB_POOL_OPTS_INIT;
+        o.segment = &so;
+        return shmhub_pool_open(name, &o, &c->pool) == SHMHUB_OK ? 1 : -1;
+    }
+    return 0;
+}
+
+uint64_t cli_counter_read(const cli_counter *c) {
+    if (c->dict) return shmhub_dict_writes(c->dict);
+    uint64_t sum = 0;
+    for (uint32_t i = 0; c->pool && i < shmhub_pool_nclasses(c->pool); i++) {
+        shmhub_pool_stats_info s = {sizeof s, 0, 0, 0, 0, 0, 0, 0, 0};
+        if (shmhub_pool_stats(c->pool, i, &s) == SHMHUB_OK) sum += s.acquires;
+    }
+    return sum;
+}
+
+const char *cli_counter_unit(const cli_counter *c) { return c->dict ? "writes" : "acquires"; }
+
+void cli_counter_close(cli_counter *c) {
+    shmhub_dict_close(c->dict);
+    shmhub_pool_close(c->pool);
+    c->dict = NULL;
+    c->pool = NULL;
+}
