@@ -9,6 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Built for tests/fuzz/fuzz_cli.c (SHMHUB_CLI_NO_MAIN), the commands parse and check their
+ * arguments, then return before anything touches a segment (shmhub.c defines the flag). */
+#ifdef SHMHUB_CLI_NO_MAIN
+extern int shmhub_cli_parse_only;
+#define PARSE_ONLY shmhub_cli_parse_only
+#else
+#define PARSE_ONLY 0
+#endif
+
 #define EXIT_OK 0
 #define EXIT_ERR 1
 #define EXIT_USAGE 2
@@ -138,6 +147,7 @@ int cli_create_container(int argc, char **argv) {
         if (value_bytes) o.value_bytes = vb;
         o.segment = &so;
         shmhub_dict *d = NULL;
+        if (PARSE_ONLY) return EXIT_OK;
         if (shmhub_dict_create(name, &o, &d) != SHMHUB_OK) return failed(name);
         shmhub_dict_close(d);
         return EXIT_OK;
@@ -149,6 +159,7 @@ int cli_create_container(int argc, char **argv) {
     o.nclasses = nclasses;
     o.segment = &so;
     shmhub_pool *p = NULL;
+    if (PARSE_ONLY) return EXIT_OK;
     if (shmhub_pool_create(name, &o, &p) != SHMHUB_OK) return failed(name);
     shmhub_pool_close(p);
     return EXIT_OK;
@@ -399,6 +410,7 @@ int cli_cmd_dict(int argc, char **argv) {
     shmhub_dict_opts o = SHMHUB_DICT_OPTS_INIT;
     o.segment = &so;
     shmhub_dict *d = NULL;
+    if (PARSE_ONLY) return EXIT_OK;
     if (shmhub_dict_open(name, &o, &d) != SHMHUB_OK) return failed(name);
     int rc = want == 2 ? dict_keys(d, name, json)
              : want == 3 ? dict_get(d, name, argv[optind + 2], json)
