@@ -10,7 +10,7 @@ DEMO_NAME  ?= demo-$(shell date +%s)-$$$$
 DEMO_SECONDS ?= 10
 
 APT_PACKAGES := build-essential cmake clang libclang-rt-14-dev doxygen abigail-tools python3 python3-venv strace swig \
-                pkg-config libzmq3-dev iproute2 libopenblas-dev spin
+                pkg-config libzmq3-dev iproute2 libopenblas-dev spin liblmdb-dev
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -27,6 +27,7 @@ deps:
 	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing="$$missing libclang-rt"; \
 	[ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || missing="$$missing libopenblas-dev"; \
 	pkg-config --exists libzmq 2>/dev/null || missing="$$missing libzmq3-dev"; \
+	[ -e /usr/include/lmdb.h ] || missing="$$missing liblmdb-dev"; \
 	command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || missing="$$missing iproute2"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing (missing:$$missing)"; \
@@ -152,11 +153,17 @@ bench: build
 	cat bench/results/stream_bench.txt
 
 # SharedDict / MemoryPool vs lmdb, UltraDict, shared-memory-dict, Manager().dict(); writes
-# bench/results/containers_bench.{md,png}.
+# bench/results/containers_bench.{md,png}; then the C bench (vs LMDB's C API and a robust-mutex
+# hash table) writes bench/results/containers_bench_c.md.
 .PHONY: bench-containers
-bench-containers: venv
+bench-containers: venv build
 	$(VENV)/bin/pip install -q ./bindings/python
 	$(PY) bench/containers_bench.py
+	@if [ -x $(BUILD)/containers_bench ]; then \
+	  $(BUILD)/containers_bench >bench/results/containers_bench_c.md.new && \
+	  mv bench/results/containers_bench_c.md.new bench/results/containers_bench_c.md && \
+	  cat bench/results/containers_bench_c.md; \
+	else echo "bench-containers: SKIP the C bench: containers_bench was not built (no liblmdb-dev)"; fi
 
 # Python vs iceoryx2, pyshmem and multiprocessing.shared_memory; writes bench/results/.
 bench-python: venv

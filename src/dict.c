@@ -156,6 +156,11 @@ static void copy_in(unsigned char *dst, const void *src, size_t n) {
 /* Strict UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
 static int utf8_ok(const unsigned char *s, size_t n, int allow_nul) {
     size_t i = 0;
+    if (allow_nul) { /* a leading ASCII run 8 bytes at a time (no byte with the high bit set) */
+        uint64_t w;
+        while (n - i >= 8 && (memcpy(&w, s + i, 8), (w & UINT64_C(0x8080808080808080)) == 0))
+            i += 8;
+    }
     while (i < n) {
         unsigned c = s[i];
         if (c < 0x80) {
@@ -190,7 +195,8 @@ static shmhub_status check_key(const shmhub_dict *d, const char *key, size_t *kl
     if (n > SHMHUB_MAX_KEY)
         return shmhub__fail(SHMHUB_E_INVALID, "dict '%s': key '%.40s...' longer than %d bytes",
                             seg_name(d), key, SHMHUB_MAX_KEY);
-    if (!utf8_ok((const unsigned char *)key, n, 0))
+    /* No NUL inside the n bytes strnlen counted: the check runs the NUL-allowing fast path. */
+    if (!utf8_ok((const unsigned char *)key, n, 1))
         return shmhub__fail(SHMHUB_E_INVALID, "dict '%s': key is not valid UTF-8", seg_name(d));
     *klen = n;
     return SHMHUB_OK;
@@ -391,7 +397,10 @@ static inline void write_begin(shmhub_dict *d) {
 }
 static inline void write_end(shmhub_dict *d) {
     uint64_t s = atomic_load_explicit(&d->ctl->seq, memory_order_relaxed);
-    atomic_fetch_add_explicit(&d->ctl->writes, 1, memory_order_relaxed);
+    /* Only the lock holder writes the counter: a load and a store, no locked instruction. */
+    atomic_store_explicit(&d->ctl->writes,
+                          atomic_load_explicit(&d->ctl->writes, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     atomic_store_explicit(&d->ctl->seq, (s | 1) + 1, memory_order_release);
 }
 

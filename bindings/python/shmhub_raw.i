@@ -721,3 +721,84 @@ static PyMethodDef shmhub_hot_methods[] = {
         !hot_loan_cm_type || PyModule_AddFunctions(m, shmhub_hot_methods) != 0)
         return NULL;
 %}
+
+/* ---- SharedDict sets in one C call (issue 14) ---------------------------------------------------
+ * dict_set_value(dict, key, value) -> status, or HOT_SLOW (1): "not a plain case; take the
+ * checked Python path" (a value that is not exactly int (64-bit), float, str, bytes or bytearray,
+ * a key or str value that is not plain UTF-8 without NUL in the key). Replaces SharedDict's
+ * encode-then-call (struct.pack, a SWIG wrapper with a buffer typemap) by one METH_FASTCALL
+ * entry; the value is passed to shmhub_dict_set straight from the Python object's own storage
+ * (the int and float as 8 little-endian bytes on the stack, str through its cached UTF-8). The
+ * GIL is released around the set, as the SWIG wrapper of shmhub_dict_set does (the set may wait
+ * for another process's lock). The caller keeps the dict's handle alive across the call. */
+%{
+static PyObject *dict_set_value(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "dict_set_value takes 3 arguments");
+        return NULL;
+    }
+    void *d = NULL;
+    if (SWIG_ConvertPtr(args[0], &d, SWIGTYPE_p_shmhub_dict, 0) != SWIG_OK || !d) {
+        PyErr_SetString(PyExc_TypeError, "dict_set_value: argument 1 must be a shmhub_dict handle");
+        return NULL;
+    }
+    PyObject *k = args[1], *v = args[2];
+    if (!PyUnicode_CheckExact(k)) return PyLong_FromLong(HOT_SLOW);
+    Py_ssize_t klen = 0;
+    const char *key = PyUnicode_AsUTF8AndSize(k, &klen);
+    if (!key) { PyErr_Clear(); return PyLong_FromLong(HOT_SLOW); } /* e.g. lone surrogates */
+    if ((size_t)klen != strlen(key)) return PyLong_FromLong(HOT_SLOW); /* NUL inside the key */
+    uint32_t type;
+    unsigned char word[8];
+    const void *data = word;
+    size_t n = 8;
+    Py_buffer view = {0};
+    if (PyLong_CheckExact(v)) {
+        int overflow = 0;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (overflow) return PyLong_FromLong(HOT_SLOW); /* beyond 64 bits: pickled */
+        if (x == -1 && PyErr_Occurred()) return NULL;
+        int64_t i = (int64_t)x;
+        memcpy(word, &i, 8); /* little-endian host (layout v1) */
+        type = SHMHUB_VALUE_I64;
+    } else if (PyFloat_CheckExact(v)) {
+        double f = PyFloat_AS_DOUBLE(v);
+        memcpy(word, &f, 8);
+        type = SHMHUB_VALUE_F64;
+    } else if (PyUnicode_CheckExact(v)) {
+        Py_ssize_t len = 0;
+        data = PyUnicode_AsUTF8AndSize(v, &len);
+        if (!data) { PyErr_Clear(); return PyLong_FromLong(HOT_SLOW); }
+        n = (size_t)len;
+        type = SHMHUB_VALUE_STR;
+    } else if (PyBytes_CheckExact(v)) {
+        data = PyBytes_AS_STRING(v);
+        n = (size_t)PyBytes_GET_SIZE(v);
+        type = SHMHUB_VALUE_BYTES;
+    } else if (PyByteArray_CheckExact(v)) {
+        /* A view pins the bytearray's storage (no resize by another thread meanwhile). */
+        if (PyObject_GetBuffer(v, &view, PyBUF_SIMPLE) != 0) return NULL;
+        data = view.buf;
+        n = (size_t)view.len;
+        type = SHMHUB_VALUE_BYTES;
+    } else {
+        return PyLong_FromLong(HOT_SLOW);
+    }
+    shmhub_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = shmhub_dict_set((shmhub_dict *)d, key, type, data, n);
+    Py_END_ALLOW_THREADS
+    if (view.obj) PyBuffer_Release(&view);
+    return PyLong_FromLong(st);
+}
+
+static PyMethodDef shmhub_dict_hot_methods[] = {
+    {"dict_set_value", (PyCFunction)(void (*)(void))dict_set_value, METH_FASTCALL,
+     "dict_set_value(dict, key, value) -> status, or 1: take the checked path"},
+    {NULL, NULL, 0, NULL}
+};
+%}
+%init %{
+    if (PyModule_AddFunctions(m, shmhub_dict_hot_methods) != 0) return NULL;
+%}

@@ -9,6 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Built for tests/fuzz/fuzz_cli.c (SHMHUB_CLI_NO_MAIN), the commands parse and check their
+ * arguments, then return before anything touches a segment (shmhub.c defines the flag). */
+#ifdef SHMHUB_CLI_NO_MAIN
+extern int shmhub_cli_parse_only;
+#define PARSE_ONLY shmhub_cli_parse_only
+#else
+#define PARSE_ONLY 0
+#endif
+
 #define EXIT_OK 0
 #define EXIT_ERR 1
 #define EXIT_USAGE 2
@@ -138,6 +147,7 @@ int cli_create_container(int argc, char **argv) {
         if (value_bytes) o.value_bytes = vb;
         o.segment = &so;
         shmhub_dict *d = NULL;
+        if (PARSE_ONLY) return EXIT_OK;
         if (shmhub_dict_create(name, &o, &d) != SHMHUB_OK) return failed(name);
         shmhub_dict_close(d);
         return EXIT_OK;
@@ -149,6 +159,7 @@ int cli_create_container(int argc, char **argv) {
     o.nclasses = nclasses;
     o.segment = &so;
     shmhub_pool *p = NULL;
+    if (PARSE_ONLY) return EXIT_OK;
     if (shmhub_pool_create(name, &o, &p) != SHMHUB_OK) return failed(name);
     shmhub_pool_close(p);
     return EXIT_OK;
@@ -399,10 +410,55 @@ int cli_cmd_dict(int argc, char **argv) {
     shmhub_dict_opts o = SHMHUB_DICT_OPTS_INIT;
     o.segment = &so;
     shmhub_dict *d = NULL;
+    if (PARSE_ONLY) return EXIT_OK;
     if (shmhub_dict_open(name, &o, &d) != SHMHUB_OK) return failed(name);
     int rc = want == 2 ? dict_keys(d, name, json)
              : want == 3 ? dict_get(d, name, argv[optind + 2], json)
                          : dict_set(d, name, argv[optind + 2], argv[optind + 3], type);
     shmhub_dict_close(d);
     return rc;
+}
+
+/* ---- watch: a dictionary's writes, a pool's acquires --------------------------------------------- */
+
+int cli_counter_open(const char *name, const char *dir, cli_counter *c) {
+    memset(c, 0, sizeof *c);
+    shmhub_segment_opts so = SHMHUB_SEGMENT_OPTS_INIT;
+    so.dir = dir;
+    so.flags = SHMHUB_READ_ONLY | SHMHUB_ALLOW_FOREIGN_OWNER;
+    so.open_timeout_ns = INT64_C(1000000000);
+    shmhub_segment *seg = NULL;
+    if (shmhub_segment_open(name, &so, &seg) != SHMHUB_OK) return -1;
+    int32_t kind = shmhub_segment_kind(seg);
+    shmhub_segment_close(seg);
+    if (kind == SHMHUB_KIND_DICT) {
+        shmhub_dict_opts o = SHMHUB_DICT_OPTS_INIT;
+        o.segment = &so;
+        return shmhub_dict_open(name, &o, &c->dict) == SHMHUB_OK ? 1 : -1;
+    }
+    if (kind == SHMHUB_KIND_POOL) {
+        shmhub_pool_opts o = SHMHUB_POOL_OPTS_INIT;
+        o.segment = &so;
+        return shmhub_pool_open(name, &o, &c->pool) == SHMHUB_OK ? 1 : -1;
+    }
+    return 0;
+}
+
+uint64_t cli_counter_read(const cli_counter *c) {
+    if (c->dict) return shmhub_dict_writes(c->dict);
+    uint64_t sum = 0;
+    for (uint32_t i = 0; c->pool && i < shmhub_pool_nclasses(c->pool); i++) {
+        shmhub_pool_stats_info s = {sizeof s, 0, 0, 0, 0, 0, 0, 0, 0};
+        if (shmhub_pool_stats(c->pool, i, &s) == SHMHUB_OK) sum += s.acquires;
+    }
+    return sum;
+}
+
+const char *cli_counter_unit(const cli_counter *c) { return c->dict ? "writes" : "acquires"; }
+
+void cli_counter_close(cli_counter *c) {
+    shmhub_dict_close(c->dict);
+    shmhub_pool_close(c->pool);
+    c->dict = NULL;
+    c->pool = NULL;
 }

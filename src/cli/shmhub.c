@@ -42,7 +42,7 @@ static const char USAGE_MAIN[] =
     "  dict get|set|keys NAME ...                read and write a dictionary\n"
     "  list                                      list the segments and their state\n"
     "  info NAME                                 show everything about one segment\n"
-    "  watch NAME...                             show streams' rates as they run\n"
+    "  watch NAME...                             rates of streams, dicts and pools\n"
     "  unlink NAME...                            remove segments\n"
     "  bridge send|recv|keygen ...               move streams between hosts (ZeroMQ builds)\n"
     "  help [COMMAND]                            show this help, or a command's\n"
@@ -131,6 +131,9 @@ static const char USAGE_WATCH[] =
     "           this interval\n"
     "  LAST     age of the newest write ('never' before the first)\n"
     "  WRITER   the writer's pid and whether it is alive\n"
+    "A dictionary or pool gets a row too: HZ is its writes (sets, deletes, adds...)\n"
+    "or acquires per second, COUNT their total, WRITER says which; --json lists them\n"
+    "under \"containers\" (name, kind, writes or acquires, writes_per_s or acquires_per_s).\n"
     "On a terminal the table is redrawn in place; otherwise a table is appended each\n"
     "interval. A stream unlinked while watched stays shown. Ctrl-C or SIGTERM ends\n"
     "the watch with status 0.\n"
@@ -1173,7 +1176,8 @@ static void on_stop_signal(int sig)
 
 typedef struct watched {
     const char *name;
-    shmhub_stream *st;
+    shmhub_stream *st;        /* a stream, or NULL: a dictionary or pool (ctr) */
+    cli_counter ctr;          /* its writes (dict) or acquires (pool); hz is their rate */
     uint64_t prev;            /* count at the previous sample */
     /* this refresh */
     uint64_t count, missed;
@@ -1189,6 +1193,13 @@ static const char *const WATCH_HEADER[WCOLS] = {"NAME",   "HZ",   "MB/S",  "COUN
 
 static void watch_sample(watched *w, double dt)
 {
+    if (!w->st) {
+        uint64_t c = cli_counter_read(&w->ctr);
+        w->hz = dt > 0 && c >= w->prev ? (double)(c - w->prev) / dt : 0;
+        w->count = c;
+        w->prev = c;
+        return;
+    }
     uint64_t c = shmhub_stream_count(w->st), slots = shmhub_stream_slots(w->st);
     uint64_t delta = c >= w->prev ? c - w->prev : 0;
     w->count = c;
@@ -1206,9 +1217,15 @@ static void watch_print_json(const watched *ws, size_t n, const char *when)
     fputs("{\"time\": ", stdout);
     json_str(stdout, when);
     fputs(", \"streams\": [", stdout);
+    int first = 1, containers = 0;
     for (size_t i = 0; i < n; i++) {
         const watched *w = &ws[i];
-        fputs(i ? ", {\"name\": " : "{\"name\": ", stdout);
+        if (!w->st) {
+            containers = 1;
+            continue;
+        }
+        fputs(first ? "{\"name\": " : ", {\"name\": ", stdout);
+        first = 0;
         json_str(stdout, w->name);
         printf(", \"count\": %" PRIu64 ", \"hz\": %.3f, \"mb_s\": %.3f, \"missed\": %" PRIu64
                ", \"last_write_age_s\": ",
@@ -1220,7 +1237,24 @@ static void watch_print_json(const watched *ws, size_t n, const char *when)
         printf(", \"writer_pid\": %" PRId64 ", \"writer_alive\": %s}", w->writer_pid,
                w->writer_alive ? "true" : "false");
     }
-    fputs("]}\n", stdout);
+    fputs("]", stdout);
+    if (containers) { /* dictionaries and pools: only when some are watched */
+        fputs(", \"containers\": [", stdout);
+        first = 1;
+        for (size_t i = 0; i < n; i++) {
+            const watched *w = &ws[i];
+            if (w->st)
+                continue;
+            fputs(first ? "{\"name\": " : ", {\"name\": ", stdout);
+            first = 0;
+            json_str(stdout, w->name);
+            printf(", \"kind\": \"%s\", \"%s\": %" PRIu64 ", \"%s_per_s\": %.3f}",
+                   w->ctr.dict ? "dict" : "pool", cli_counter_unit(&w->ctr), w->count,
+                   cli_counter_unit(&w->ctr), w->hz);
+        }
+        fputs("]", stdout);
+    }
+    fputs("}\n", stdout);
 }
 
 static void watch_print_table(const watched *ws, size_t n, const char *when, int tty, row *rows)
@@ -1232,6 +1266,15 @@ static void watch_print_table(const watched *ws, size_t n, const char *when, int
         row *r = &rows[i + 1];
         sanitize(r->cell[WCOL_NAME], sizeof r->cell[WCOL_NAME], w->name);
         snprintf(r->cell[WCOL_HZ], sizeof r->cell[WCOL_HZ], "%.1f", w->hz);
+        if (!w->st) { /* a dictionary or pool: HZ is its writes or acquires per second */
+            snprintf(r->cell[WCOL_COUNT], sizeof r->cell[WCOL_COUNT], "%" PRIu64, w->count);
+            strcpy(r->cell[WCOL_MBS], "-");
+            strcpy(r->cell[WCOL_MISSED], "-");
+            strcpy(r->cell[WCOL_LAST], "-");
+            snprintf(r->cell[WCOL_WRITER], sizeof r->cell[WCOL_WRITER], "%s %s/s",
+                     w->ctr.dict ? "dict" : "pool", cli_counter_unit(&w->ctr));
+            continue;
+        }
         snprintf(r->cell[WCOL_MBS], sizeof r->cell[WCOL_MBS], "%.2f", w->mb_s);
         snprintf(r->cell[WCOL_COUNT], sizeof r->cell[WCOL_COUNT], "%" PRIu64, w->count);
         snprintf(r->cell[WCOL_MISSED], sizeof r->cell[WCOL_MISSED], "%" PRIu64, w->missed);
@@ -1308,6 +1351,15 @@ static int cmd_watch(int argc, char **argv)
     opts.segment = &sopts;
     for (size_t i = 0; i < n; i++) {
         ws[i].name = argv[optind + (int)i];
+        int c = cli_counter_open(ws[i].name, dir, &ws[i].ctr);
+        if (c < 0) {
+            rc = report(ws[i].name, shmhub_last_error());
+            goto done;
+        }
+        if (c > 0) {
+            ws[i].prev = cli_counter_read(&ws[i].ctr);
+            continue;
+        }
         if (shmhub_stream_open(ws[i].name, &opts, &ws[i].st) != SHMHUB_OK) {
             rc = report(ws[i].name, shmhub_last_error());
             goto done;
@@ -1344,8 +1396,10 @@ static int cmd_watch(int argc, char **argv)
         }
     }
 done:
-    for (size_t i = 0; ws && i < n; i++)
+    for (size_t i = 0; ws && i < n; i++) {
         shmhub_stream_close(ws[i].st);
+        cli_counter_close(&ws[i].ctr);
+    }
     free(ws);
     free(rows);
     return rc;

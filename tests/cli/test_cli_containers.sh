@@ -66,3 +66,29 @@ err_has "full"
 run 0 "$SHMHUB" help dict
 out_has "dict get NAME KEY"
 pass "bad input: usage errors exit 2, failures exit 1 with the library's message"
+
+# --- watch: a dictionary's writes/s and a pool's acquires/s -------------------------------------
+run 0 "$SHMHUB" create rates --dict --capacity 4 --value-bytes 64KiB
+( i=0; while :; do i=$((i + 1)); "$SHMHUB" dict set rates n "$i" --type i64 >/dev/null || exit 1; done ) &
+setter=$!  # sets until watch is done
+run 0 "$SHMHUB" watch rates frames --json --interval 0.3 --count 3
+kill "$setter" && wait "$setter" 2>/dev/null || true
+python3 - "$WORK/out" <<'PY' || fail "watch --json on a dict and a pool: $(cat "$WORK/out")"
+import json, sys
+L = [json.loads(x) for x in open(sys.argv[1])]
+assert len(L) == 3 and all(o["streams"] == [] for o in L)
+assert all([c["name"] for c in o["containers"]] == ["rates", "frames"] for o in L)
+d = [o["containers"][0] for o in L]
+p = [o["containers"][1] for o in L]
+assert all(set(c) == {"name", "kind", "writes", "writes_per_s"} and c["kind"] == "dict" for c in d)
+assert all(set(c) == {"name", "kind", "acquires", "acquires_per_s"} and c["kind"] == "pool" for c in p)
+assert d[0]["writes"] <= d[1]["writes"] <= d[2]["writes"] and d[2]["writes"] > d[0]["writes"]
+assert any(c["writes_per_s"] > 0 for c in d)
+assert all(c["acquires"] == 0 and c["acquires_per_s"] == 0 for c in p)
+PY
+run 0 "$SHMHUB" watch rates frames --interval 0.1 --count 1
+grep -qE '^rates +[0-9.]+ +- +[0-9]+ +- +- +dict writes/s' "$WORK/out" || fail "human watch dict row: $(cat "$WORK/out")"
+grep -qE '^frames +0\.0 +- +0 +- +- +pool acquires/s' "$WORK/out" || fail "human watch pool row: $(cat "$WORK/out")"
+run 1 "$SHMHUB" watch rates nosuch --count 1 --interval 0.1
+err_has "'nosuch'"
+pass "watch shows a dictionary's writes/s and a pool's acquires/s"

@@ -172,6 +172,17 @@ static void test_bad_input(void) {
     CHECK_ST(shmhub_dict_set(d, "k", 99, "x", 1), SHMHUB_E_INVALID);
     CHECK_ST(shmhub_dict_set(d, "k", SHMHUB_VALUE_I64, "x", 1), SHMHUB_E_INVALID);
     CHECK_ST(shmhub_dict_set(d, "k", SHMHUB_VALUE_STR, "\xed\xa0\x80", 3), SHMHUB_E_INVALID);
+    /* UTF-8 after and inside ASCII runs of 8 and more bytes (the word-at-a-time fast path) */
+    CHECK_ST(shmhub_dict_set_i64(d, "abcdefgh\xff", 1), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_dict_set_i64(d, "abcdefghijklmnop\xc3", 1), SHMHUB_E_INVALID); /* cut short */
+    CHECK_ST(shmhub_dict_set_i64(d, "abcdefg\xc3\xa9hijklmnopq\xed\xa0\x80", 1), SHMHUB_E_INVALID);
+    CHECK_ST(shmhub_dict_set(d, "k", SHMHUB_VALUE_STR, "01234567\0" "89abcdef\xe2\x82", 19),
+             SHMHUB_E_INVALID); /* NUL allowed in str values, a cut 3-byte sequence not */
+    CHECK_ST(shmhub_dict_set(d, "k", SHMHUB_VALUE_STR, "01234567\0" "89abcdef\xe2\x82\xac", 20),
+             SHMHUB_OK);
+    CHECK_ST(shmhub_dict_set(d, "k", SHMHUB_VALUE_STR, "0123456789abcdef\xc0\x80", 18),
+             SHMHUB_E_INVALID); /* overlong after 16 ASCII bytes */
+    CHECK_ST(shmhub_dict_delete(d, "k"), SHMHUB_OK);
     CHECK_ST(shmhub_dict_set(d, "k", SHMHUB_VALUE_BYTES, NULL, 5), SHMHUB_E_INVALID);
     CHECK_ST(shmhub_dict_get(d, "k", NULL, NULL, 5, NULL), SHMHUB_E_INVALID);
     CHECK_ST(shmhub_dict_get_i64(d, "k", NULL), SHMHUB_E_INVALID);

@@ -12,6 +12,8 @@ echo "== julia: semantics (check.py vs libclang)"
 "$PY" bindings/julia/gen/check.py
 echo "== julia: mutations (check.py must fail)"
 "$PY" bindings/julia/gen/test_mutations.py
+echo "== julia: hand-written layer (ShmHub.jl: every L.name defined, arities, struct fields; mutations)"
+"$PY" bindings/julia/gen/check_handwritten.py
 echo "== julia (cuda): LibShmHubCuda.jl from abi/shmhub_cuda.h: golden, semantics, mutations"
 SHMHUB_JL_TARGET=cuda "$PY" bindings/julia/gen/generate.py --check
 SHMHUB_JL_TARGET=cuda "$PY" bindings/julia/gen/check.py

@@ -26,6 +26,8 @@ export create_segment, open_segment, array, arraynames, unlink
 export create_stream, open_stream, write!, read_latest!, read_next!, c_order
 export SynchedMemory, create_synched, open_synched, attach!, write_and_sync!, finalize_run!, profile
 export blas_set_threads
+export SharedDict, create_dict, open_dict, add!, compare_and_set!, Pickled
+export MemoryPool, PoolBuffer, create_pool, open_pool, acquire, release!, adopt, reclaim!, buffer_id
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -594,6 +596,396 @@ function blas_set_threads(n::Integer)
     st == L.SHMHUB_E_NOT_FOUND && return false
     check(st)
     return true
+end
+
+# ---------------------------------------------------------------------------------------------
+# Shared dictionaries (docs/containers.md)
+
+"""
+    Pickled(data)
+
+A value stored by Python's pickle (`SHMHUB_VALUE_PICKLE`): opaque outside Python, so Julia
+returns its bytes in this wrapper (and stores a `Pickled` back as it came).
+"""
+struct Pickled
+    data::Vector{UInt8}
+end
+
+"""
+    SharedDict <: AbstractDict{String,Any}
+
+A crash-safe shared dictionary of `String` keys (1 to 255 bytes of UTF-8, no NUL). Values are
+stored typed, so C, Python and Rust read the same bytes: `Int64` (`SHMHUB_VALUE_I64`), `Float64`
+(`F64`), `String` (`STR`), `Vector{UInt8}` (`BYTES`), arrays of a shmhub dtype (`NDARRAY`: the C
+shape is the Julia dims reversed, as for segments) and `Pickled` (Python's pickles, opaque here).
+A reader never sees a torn value; a process killed mid-write leaves every key at its old or new
+value. Iteration walks a sorted snapshot of the keys. Closed by `close(d)` (idempotent) or its
+finalizer.
+"""
+mutable struct SharedDict <: AbstractDict{String,Any}
+    ptr::Ptr{L.shmhub_dict}
+    name::String
+    function SharedDict(ptr::Ptr{L.shmhub_dict}, name::AbstractString)
+        d = new(ptr, String(name))
+        return finalizer(close, d)
+    end
+end
+
+Base.isopen(d::SharedDict) = d.ptr != C_NULL
+
+function Base.close(d::SharedDict)
+    p = d.ptr
+    if p != C_NULL
+        d.ptr = C_NULL
+        L.shmhub_dict_close(p)
+    end
+    return nothing
+end
+
+handle(d::SharedDict) = isopen(d) ? d.ptr : closed_error("dict '$(d.name)'")
+
+Base.show(io::IO, d::SharedDict) =
+    print(io, "SharedDict(\"", d.name, "\"", isopen(d) ? ", $(length(d)) keys" : ", closed", ")")
+
+function dict_opts(; capacity::Integer=1024, value_bytes::Integer=1 << 20, lock_timeout=5.0,
+                   segptr::Ptr{L.shmhub_segment_opts}=Ptr{L.shmhub_segment_opts}(C_NULL))
+    r = Ref{L.shmhub_dict_opts}()
+    check(L.shmhub_dict_opts_init(r, sizeof(L.shmhub_dict_opts)))
+    o = r[]
+    return Ref(L.shmhub_dict_opts(o.size, UInt32(capacity), UInt64(value_bytes),
+                                  timeout_ns(lock_timeout), segptr))
+end
+
+"""
+    create_dict(name; capacity=1024, value_bytes=1 << 20, unlink_on_close=false, lock_timeout=5.0) -> SharedDict
+
+Creates dictionary `name` for at most `capacity` keys and `value_bytes` bytes of keys and values
+(16 bytes per entry included; a rewrite needs room for the old and the new value).
+"""
+function create_dict(name::AbstractString; capacity::Integer=1024, value_bytes::Integer=1 << 20,
+                     unlink_on_close::Bool=false, lock_timeout=5.0)
+    segref = Ref(segment_opts(unlink_on_close=unlink_on_close))
+    out = Ref{Ptr{L.shmhub_dict}}(C_NULL)
+    GC.@preserve segref begin
+        segptr = Base.unsafe_convert(Ptr{L.shmhub_segment_opts}, segref)
+        opts = dict_opts(capacity=capacity, value_bytes=value_bytes, lock_timeout=lock_timeout,
+                         segptr=segptr)
+        check(L.shmhub_dict_create(String(name), opts, out))
+    end
+    return SharedDict(out[], name)
+end
+
+"""    open_dict(name; read_only=false, lock_timeout=5.0) -> SharedDict: opens an existing dictionary."""
+function open_dict(name::AbstractString; read_only::Bool=false, lock_timeout=5.0)
+    segref = Ref(segment_opts(read_only=read_only))
+    out = Ref{Ptr{L.shmhub_dict}}(C_NULL)
+    GC.@preserve segref begin
+        segptr = Base.unsafe_convert(Ptr{L.shmhub_segment_opts}, segref)
+        check(L.shmhub_dict_open(String(name), dict_opts(lock_timeout=lock_timeout, segptr=segptr), out))
+    end
+    return SharedDict(out[], name)
+end
+
+# (type code, bytes) of a Julia value.
+encode_value(v::Int64) = (L.SHMHUB_VALUE_I64, collect(reinterpret(UInt8, [htol(v)])))
+encode_value(v::Float64) = (L.SHMHUB_VALUE_F64, collect(reinterpret(UInt8, [htol(v)])))
+encode_value(v::AbstractString) = (L.SHMHUB_VALUE_STR, Vector{UInt8}(codeunits(String(v))))
+encode_value(v::Vector{UInt8}) = (L.SHMHUB_VALUE_BYTES, v)
+encode_value(v::Pickled) = (L.SHMHUB_VALUE_PICKLE, v.data)
+function encode_value(v::AbstractArray{T}) where {T}
+    code = dtype_code(T)
+    shape = c_shape(size(v))
+    head = vcat(collect(reinterpret(UInt8, UInt32[UInt32(code), UInt32(length(shape))])),
+                collect(reinterpret(UInt8, shape)))
+    return (L.SHMHUB_VALUE_NDARRAY, vcat(head, collect(reinterpret(UInt8, vec(collect(v))))))
+end
+encode_value(v) = throw(ArgumentError("SharedDict cannot store a $(typeof(v)): use Int64, " *
+                                      "Float64, String, Vector{UInt8} or an array of a shmhub dtype"))
+
+function decode_value(d::SharedDict, key::AbstractString, type::UInt32, data::Vector{UInt8})
+    if type == L.SHMHUB_VALUE_I64 && length(data) == 8
+        return ltoh(reinterpret(Int64, data)[1])
+    elseif type == L.SHMHUB_VALUE_F64 && length(data) == 8
+        return ltoh(reinterpret(Float64, data)[1])
+    elseif type == L.SHMHUB_VALUE_STR
+        return String(data)
+    elseif type == L.SHMHUB_VALUE_BYTES
+        return data
+    elseif type == L.SHMHUB_VALUE_PICKLE
+        return Pickled(data)
+    elseif type == L.SHMHUB_VALUE_NDARRAY && length(data) >= 8
+        code, ndim = reinterpret(UInt32, data[1:8])
+        if ndim <= L.SHMHUB_MAX_NDIM && length(data) >= 8 + 8 * Int(ndim)
+            shape = reinterpret(UInt64, data[9:8+8*Int(ndim)])
+            T = julia_type(code)
+            dims = ntuple(i -> Int(shape[Int(ndim) - i + 1]), Int(ndim))
+            body = data[9+8*Int(ndim):end]
+            if length(body) == sizeof(T) * prod(dims)
+                return reshape(collect(reinterpret(T, body)), dims)
+            end
+        end
+    end
+    throw(ArgumentError("dict '$(d.name)': key '$key' holds a value of type $type that does not " *
+                        "decode ($(length(data)) bytes)"))
+end
+
+# (status, type, bytes): the value of key, whatever its size (a concurrent writer may grow it).
+function get_raw(d::SharedDict, key::AbstractString)
+    type = Ref{UInt32}(0)
+    n = Ref{Csize_t}(0)
+    buf = Vector{UInt8}(undef, 256)
+    for _ in 1:16
+        st = L.shmhub_dict_get(handle(d), String(key), type, buf, length(buf), n)
+        if st == L.SHMHUB_E_SIZE
+            resize!(buf, Int(n[]))
+            continue
+        end
+        st == L.SHMHUB_OK && resize!(buf, Int(n[]))
+        return st, type[], buf
+    end
+    throw(ArgumentError("dict '$(d.name)': key '$key' kept growing while read"))
+end
+
+function Base.getindex(d::SharedDict, key::AbstractString)
+    st, type, data = get_raw(d, key)
+    st == L.SHMHUB_E_NOT_FOUND && throw(KeyError(key))
+    check(st)
+    return decode_value(d, key, type, data)
+end
+
+function Base.get(d::SharedDict, key::AbstractString, default)
+    st, type, data = get_raw(d, key)
+    st == L.SHMHUB_E_NOT_FOUND && return default
+    check(st)
+    return decode_value(d, key, type, data)
+end
+
+function Base.setindex!(d::SharedDict, value, key::AbstractString)
+    type, data = encode_value(value)
+    GC.@preserve data check(L.shmhub_dict_set(handle(d), String(key), type, data, length(data)))
+    return d
+end
+
+function Base.delete!(d::SharedDict, key::AbstractString)
+    st = L.shmhub_dict_delete(handle(d), String(key))
+    st == L.SHMHUB_E_NOT_FOUND || check(st)
+    return d
+end
+
+function Base.haskey(d::SharedDict, key::AbstractString)
+    st = L.shmhub_dict_contains(handle(d), String(key))
+    st == L.SHMHUB_E_NOT_FOUND && return false
+    check(st)
+    return true
+end
+
+Base.length(d::SharedDict) = Int(L.shmhub_dict_len(handle(d)))
+
+function Base.empty!(d::SharedDict)
+    check(L.shmhub_dict_clear(handle(d)))
+    return d
+end
+
+"""    keys_snapshot(d) -> Vector{String}: the keys, sorted, as one consistent snapshot."""
+function keys_snapshot(d::SharedDict)
+    out = Ref{Ptr{L.shmhub_list}}(C_NULL)
+    check(L.shmhub_dict_keys(handle(d), out))
+    lst = out[]
+    try
+        return [unsafe_string(L.shmhub_list_name(lst, i)) for i in 0:Int(L.shmhub_list_count(lst))-1]
+    finally
+        L.shmhub_list_close(lst)
+    end
+end
+
+Base.keys(d::SharedDict) = keys_snapshot(d)
+
+# Iterates key => value pairs over a snapshot of the keys; a key deleted meanwhile is skipped.
+function Base.iterate(d::SharedDict, state=(keys_snapshot(d), 1))
+    ks, i = state
+    while i <= length(ks)
+        st, type, data = get_raw(d, ks[i])
+        if st != L.SHMHUB_E_NOT_FOUND
+            check(st)
+            return (ks[i] => decode_value(d, ks[i], type, data)), (ks, i + 1)
+        end
+        i += 1
+    end
+    return nothing
+end
+
+"""
+    add!(d, key, n=1) -> Int64
+
+Atomically adds `n` to the `Int64` counter `key` (a missing key starts at 0); returns the new
+value (wrapping around at 64 bits).
+"""
+function add!(d::SharedDict, key::AbstractString, n::Integer=1)
+    out = Ref{Int64}(0)
+    check(L.shmhub_dict_add_i64(handle(d), String(key), Int64(n), out))
+    return out[]
+end
+
+"""
+    compare_and_set!(d, key, expected, new) -> Bool
+
+Atomically sets the `Int64` counter `key` to `new` if it equals `expected`; `true` if it did.
+Throws `KeyError` for a missing key.
+"""
+function compare_and_set!(d::SharedDict, key::AbstractString, expected::Integer, new::Integer)
+    actual = Ref{Int64}(0)
+    st = L.shmhub_dict_cas_i64(handle(d), String(key), Int64(expected), Int64(new), actual)
+    st == L.SHMHUB_E_NOT_FOUND && throw(KeyError(key))
+    check(st)
+    return actual[] == Int64(expected)
+end
+
+# ---------------------------------------------------------------------------------------------
+# Memory pools (docs/containers.md)
+
+"""
+    MemoryPool
+
+A pool of shared buffers in size classes fixed at create. `acquire(pool, nbytes)` takes a
+buffer of the smallest class that fits; `release!(pool, buf)` gives it back. Dropping a
+`PoolBuffer` does not give it back (a buffer handed to another process by `buffer_id(buf)` stays
+valid there; `adopt(pool, id)` takes it over); the buffers of a process that died are reclaimed.
+Closed by `close(pool)` (idempotent) or its finalizer.
+"""
+mutable struct MemoryPool
+    ptr::Ptr{L.shmhub_pool}
+    name::String
+    function MemoryPool(ptr::Ptr{L.shmhub_pool}, name::AbstractString)
+        p = new(ptr, String(name))
+        return finalizer(close, p)
+    end
+end
+
+Base.isopen(p::MemoryPool) = p.ptr != C_NULL
+
+function Base.close(p::MemoryPool)
+    ptr = p.ptr
+    if ptr != C_NULL
+        p.ptr = C_NULL
+        L.shmhub_pool_close(ptr)
+    end
+    return nothing
+end
+
+handle(p::MemoryPool) = isopen(p) ? p.ptr : closed_error("pool '$(p.name)'")
+
+Base.show(io::IO, p::MemoryPool) =
+    print(io, "MemoryPool(\"", p.name, "\"", isopen(p) ? "" : ", closed", ")")
+
+"""
+    create_pool(name, classes; unlink_on_close=false) -> MemoryPool
+
+Creates pool `name` with size classes `classes`, pairs `buffer_bytes => count`
+(e.g. `[1 << 20 => 16, 16 << 20 => 4]`).
+"""
+function create_pool(name::AbstractString, classes::AbstractVector{<:Pair}; unlink_on_close::Bool=false)
+    cls = [L.shmhub_pool_class(UInt64(first(c)), UInt32(last(c)), UInt32(0)) for c in classes]
+    segref = Ref(segment_opts(unlink_on_close=unlink_on_close))
+    r = Ref{L.shmhub_pool_opts}()
+    check(L.shmhub_pool_opts_init(r, sizeof(L.shmhub_pool_opts)))
+    o = r[]
+    out = Ref{Ptr{L.shmhub_pool}}(C_NULL)
+    GC.@preserve segref cls begin
+        segptr = Base.unsafe_convert(Ptr{L.shmhub_segment_opts}, segref)
+        opts = Ref(L.shmhub_pool_opts(o.size, UInt32(length(cls)), pointer(cls), segptr))
+        check(L.shmhub_pool_create(String(name), opts, out))
+    end
+    return MemoryPool(out[], name)
+end
+
+"""    open_pool(name) -> MemoryPool: opens an existing pool."""
+function open_pool(name::AbstractString)
+    out = Ref{Ptr{L.shmhub_pool}}(C_NULL)
+    check(L.shmhub_pool_open(String(name), C_NULL, out))
+    return MemoryPool(out[], name)
+end
+
+"""
+    PoolBuffer <: AbstractVector{UInt8}
+
+A buffer taken from a `MemoryPool` (64-byte aligned, its class's size), indexed as bytes without
+a copy; `unsafe_wrap`-style typed views: `reinterpret(T, buf)`. It keeps its pool reachable.
+After `release!` (or a close of the pool) indexing throws instead of touching the memory.
+"""
+mutable struct PoolBuffer <: AbstractVector{UInt8}
+    ptr::Ptr{L.shmhub_buffer}
+    pool::MemoryPool
+    id::UInt64
+    data::Ptr{UInt8}
+    nbytes::Int
+    function PoolBuffer(ptr::Ptr{L.shmhub_buffer}, pool::MemoryPool)
+        b = new(ptr, pool, L.shmhub_buffer_id(ptr), Ptr{UInt8}(L.shmhub_buffer_data(ptr)),
+                Int(L.shmhub_buffer_size(ptr)))
+        # Frees the handle only: the buffer stays this process's (PoolBuffer docs).
+        return finalizer(b) do x
+            h = x.ptr
+            x.ptr = C_NULL
+            h != C_NULL && L.shmhub_buffer_close(h)
+        end
+    end
+end
+
+Base.isopen(b::PoolBuffer) = b.ptr != C_NULL && isopen(b.pool)
+Base.size(b::PoolBuffer) = (b.nbytes,)
+Base.IndexStyle(::Type{PoolBuffer}) = IndexLinear()
+function live_data(b::PoolBuffer)
+    isopen(b) || closed_error("buffer $(b.id) of pool '$(b.pool.name)'")
+    return b.data
+end
+function Base.getindex(b::PoolBuffer, i::Int)
+    @boundscheck checkbounds(b, i)
+    return unsafe_load(live_data(b), i)
+end
+function Base.setindex!(b::PoolBuffer, v, i::Int)
+    @boundscheck checkbounds(b, i)
+    unsafe_store!(live_data(b), convert(UInt8, v), i)
+    return b
+end
+Base.pointer(b::PoolBuffer) = live_data(b)
+Base.unsafe_convert(::Type{Ptr{UInt8}}, b::PoolBuffer) = pointer(b)
+
+"""    buffer_id(buf) -> UInt64: the id another process passes to `adopt`."""
+buffer_id(b::PoolBuffer) = b.id
+
+"""
+    acquire(pool, nbytes; timeout=nothing) -> PoolBuffer
+
+Takes a buffer of the smallest class holding `nbytes`, waiting up to `timeout` seconds
+(`nothing`: forever) while that class is empty.
+"""
+function acquire(p::MemoryPool, nbytes::Integer; timeout=nothing)
+    out = Ref{Ptr{L.shmhub_buffer}}(C_NULL)
+    check(L.shmhub_pool_acquire(handle(p), Csize_t(nbytes), timeout_ns(timeout), out))
+    return PoolBuffer(out[], p)
+end
+
+"""    adopt(pool, id) -> PoolBuffer: takes over a buffer another process handed over by id."""
+function adopt(p::MemoryPool, id::Integer)
+    out = Ref{Ptr{L.shmhub_buffer}}(C_NULL)
+    check(L.shmhub_pool_adopt(handle(p), UInt64(id), out))
+    return PoolBuffer(out[], p)
+end
+
+"""    release!(pool, buf): gives `buf` back to the pool; `buf` is dead afterwards."""
+function release!(p::MemoryPool, b::PoolBuffer)
+    b.pool === p || throw(ArgumentError("buffer $(b.id) belongs to pool '$(b.pool.name)', not '$(p.name)'"))
+    h = b.ptr
+    h == C_NULL && closed_error("buffer $(b.id) of pool '$(p.name)'")
+    b.ptr = C_NULL    # first: the finalizer must not free the handle release frees
+    check(L.shmhub_pool_release(handle(p), h))
+    return nothing
+end
+
+"""    reclaim!(pool) -> Int: returns the buffers of dead processes to the pool; how many."""
+function reclaim!(p::MemoryPool)
+    n = Ref{UInt64}(0)
+    check(L.shmhub_pool_reclaim(handle(p), n))
+    return Int(n[])
 end
 
 # ---------------------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ from typing import Any, Iterator, Optional
 import numpy as np
 
 from . import raw as _raw
-from ._core import _check_version, _Handle, _np_dtype, _SegmentOpts, _timeout_ns
+# A set in one C call: METH_FASTCALL function of the extension (shmhub_raw.i, end of file).
+from ._raw import dict_set_value as _set_value
+from ._core import _HOT_SLOW, _check_version, _Handle, _np_dtype, _SegmentOpts, _timeout_ns
 from ._errors import InvalidError, check
 
 __all__ = ["SharedDict"]
@@ -164,8 +166,13 @@ class SharedDict(MutableMapping):
         return _decode(type_code, data, key, self.name)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        type_code, data = _encode(value)
-        check(_raw.shmhub_dict_set(self._p(), key, type_code, data))
+        # int/float/str/bytes in one C call; anything else (and bad keys) the checked way.
+        status = _set_value(self._p(), key, value)
+        if status == _HOT_SLOW:
+            type_code, data = _encode(value)
+            status = _raw.shmhub_dict_set(self._p(), key, type_code, data)
+        if status:
+            check(status)
 
     def __delitem__(self, key: str) -> None:
         status = _raw.shmhub_dict_delete(self._p(), key)

@@ -4,6 +4,7 @@ through multiprocessing, reclaim after a process died, and bad input."""
 
 from __future__ import annotations
 
+import enum
 import multiprocessing as mp
 import os
 import pickle
@@ -68,6 +69,55 @@ def test_mapping_and_typed_values(sdict, name):
     d.clear()
     assert len(d) == 0 and list(d) == [] and other.get("y") is None
     other.close()
+
+
+class Color(enum.IntEnum):  # module level: pickled by the fallback
+    RED = 1
+
+
+class Text(str):
+    pass
+
+
+def test_set_in_one_c_call(sdict, monkeypatch):
+    """int (64-bit), float, str, bytes and bytearray are set by one C call (dict_set_value), with
+    the same type codes and bytes as the Python encoder; anything else falls back to it."""
+    import shmhub.dict as sd
+
+    cases = [(-(1 << 63), raw.SHMHUB_VALUE_I64), ((1 << 63) - 1, raw.SHMHUB_VALUE_I64),
+             (0, raw.SHMHUB_VALUE_I64), (-0.0, raw.SHMHUB_VALUE_F64),
+             (float("inf"), raw.SHMHUB_VALUE_F64), ("", raw.SHMHUB_VALUE_STR),
+             ("a\x00b 😀", raw.SHMHUB_VALUE_STR), (b"", raw.SHMHUB_VALUE_BYTES),
+             (bytearray(b"\x00" * 600), raw.SHMHUB_VALUE_BYTES)]
+    for v, code in cases:
+        sdict["py"] = v  # the Python encoder, for the bytes to compare with
+        st, t_py, b_py = raw.dict_get_value(sdict._ptr, "py")
+        assert st == 0 and t_py == code
+        monkeypatch.setattr(sd, "_encode", None)  # the one-call path must not need it
+        sdict["c"] = v
+        monkeypatch.undo()
+        st, t_c, b_c = raw.dict_get_value(sdict._ptr, "c")
+        assert (st, t_c, b_c) == (0, code, b_py), v
+        got = sdict["c"]
+        assert got == v and (type(got) is type(v) or type(v) is bytearray)
+    nan = float("nan")
+    sdict["n"] = nan
+    assert sdict["n"] != sdict["n"]
+    # Not plain: pickled by the fallback, as before.
+    for v in (1 << 63, -(1 << 63) - 1, True, Color.RED, Text("t"), None, (1, 2)):
+        sdict["o"] = v
+        st, t, _ = raw.dict_get_value(sdict._ptr, "o")
+        assert t == raw.SHMHUB_VALUE_PICKLE and sdict["o"] == v and type(sdict["o"]) is type(v), v
+    # Keys the C call cannot pass as they are take the fallback and fail as before.
+    with pytest.raises(ValueError, match="NUL"):
+        sdict["a\x00b"] = 1
+    with pytest.raises(UnicodeEncodeError):
+        sdict["\ud800"] = 1
+    with pytest.raises(UnicodeEncodeError):
+        sdict["\ud800"] = "x"
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        sdict["k"] = "\ud800"  # a lone surrogate value: the encoder's surrogatepass, refused in C
+    assert "a" not in sdict and "k" not in sdict
 
 
 def test_large_values_roundtrip(sdict):
