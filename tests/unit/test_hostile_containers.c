@@ -9,6 +9,7 @@
  * ASan+UBSan: make test-asan), no call past its timeout (+ SLACK on a loaded machine), every
  * failure a status code with a message. HOSTILE_SECONDS (default 1.5) sets the time per kind. */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -224,6 +225,7 @@ static void synched_ops(shmhub_synched *s, int who, uint64_t i) {
 }
 
 static int user_proc(int kind, const char *name, const char *dir, int who) {
+    check_failures = 0; /* this process's own checks (fork copied the parent's count) */
     shmhub_segment_opts so = seg_opts(dir);
     shmhub_dict *d = NULL;
     shmhub_pool *p = NULL;
@@ -449,6 +451,67 @@ static void run_kind(const char *dir, int kind, double seconds) {
     shmhub_unlink_in(name, dir);
 }
 
+/* Regression (found by the campaign above): a set that compacts the dictionary re-read the new
+ * half's bump pointer from shared memory after compaction and checked only `need > heap - top`,
+ * which wraps for a hostile top past the heap, then wrote the record at heap + top: SIGSEGV
+ * (ASan: WRITE in heap_store from do_write). Here a thread keeps both bump pointers at 2^40 (which
+ * also makes every set compact) while sets run in a child; before the fix the child crashed
+ * within a few thousand sets. */
+static _Atomic int g_hammer_stop;
+static void *hammer_top(void *arg) {
+    _Atomic uint64_t *top = arg; /* top[0], top[1] */
+    while (!atomic_load_explicit(&g_hammer_stop, memory_order_relaxed)) {
+        atomic_store_explicit(&top[0], UINT64_C(1) << 40, memory_order_relaxed);
+        atomic_store_explicit(&top[1], UINT64_C(1) << 40, memory_order_relaxed);
+    }
+    return NULL;
+}
+
+static void test_dict_hostile_top_after_compaction(const char *dir) {
+    const char *name = test_name("hostile.dtop");
+    shmhub_segment_opts so = seg_opts(dir);
+    shmhub_dict_opts o = SHMHUB_DICT_OPTS_INIT;
+    o.segment = &so;
+    o.capacity = 4;
+    o.value_bytes = 256;
+    o.lock_timeout_ns = TMO;
+    shmhub_dict *d = NULL;
+    CHECK_ST(shmhub_dict_create(name, &o, &d), SHMHUB_OK);
+    if (!d) return;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        shmhub_segment *seg = NULL;
+        if (shmhub_segment_open(name, &so, &seg) != SHMHUB_OK) _exit(3);
+        pthread_t th;
+        if (pthread_create(&th, NULL, hammer_top, seg->base + seg->control_offset + 136) != 0)
+            _exit(4);
+        int64_t end = now() + 1000 * MS;
+        long ok = 0, refused = 0;
+        for (int i = 0; now() < end; i++) {
+            shmhub_status st = /* bytes: a copy-on-write set (not an in-place 8-byte store) */
+                shmhub_dict_set(d, i % 2 ? "a" : "b", SHMHUB_VALUE_BYTES, &i, sizeof i);
+            if (st == SHMHUB_OK) ok++;
+            else if (!shmhub_last_error()[0]) _exit(5);
+            else refused++;
+        }
+        atomic_store(&g_hammer_stop, 1);
+        pthread_join(th, NULL);
+        printf("hostile dict top: %ld sets ok, %ld refused with a status\n", ok, refused);
+        fflush(stdout);
+        shmhub_segment_close(seg);
+        _exit(0);
+    }
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+        fprintf(stderr, "%s: the setting process ended with status 0x%x\n", name, ws);
+    CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    shmhub_dict_close(d);
+    shmhub_unlink_in(name, dir);
+}
+
 int main(void) {
     H = mmap(NULL, sizeof *H, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (H == MAP_FAILED) return 2;
@@ -456,6 +519,7 @@ int main(void) {
     double seconds = sec && *sec ? atof(sec) : 1.5;
     rs ^= (uint64_t)time(NULL);
     char *dir = util_tmpdir("hostilec");
+    test_dict_hostile_top_after_compaction(dir);
     run_kind(dir, K_DICT, seconds);
     run_kind(dir, K_POOL, seconds);
     run_kind(dir, K_SYNCHED, seconds);
