@@ -90,7 +90,8 @@ FUZZ_TARGETS ?= fuzz_validate fuzz_open fuzz_cli fuzz_layout
 fuzz-long: fuzz-build
 	FUZZ_RUNS=$(FUZZ_RUNS) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
-# The full crash campaigns, the hostile test with extreme values and the long model check
+# The full crash campaigns (streams; dict and pool kills; synched dead workers), the hostile tests
+# (streams and containers) with extreme values and the long model check
 # (tests/crash/long.sh; figures in docs/reliability.md). Not part of `make test`.
 test-long: build
 	bash tests/crash/long.sh $(BUILD)

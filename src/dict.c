@@ -460,8 +460,11 @@ static shmhub_status compact(shmhub_dict *d, int *half_io) {
         unsigned char *to = d->heap[dst] + top;
         for (uint64_t i = 0; i < r.size; i += 8)
             heap_store(to + i, heap_word(from + i));
-        uint64_t i = h & d->mask;
-        while (ld(&dt[i]) != B_EMPTY) i = (i + 1) & d->mask;
+        uint64_t i = h & d->mask, probes = 0; /* bounded: another process may fill the table */
+        while (ld(&dt[i]) != B_EMPTY && ++probes < d->nbuckets) i = (i + 1) & d->mask;
+        if (probes == d->nbuckets)
+            return shmhub__fail(SHMHUB_E_CORRUPT, "dict '%s': no free bucket while compacting",
+                                seg_name(d));
         st(&dt[i], bucket_word(top, h));
         top += r.size;
         count++;
@@ -552,9 +555,9 @@ static shmhub_status do_write(shmhub_dict *d, write_req *q) {
         f = find(d, half, q->key, q->klen, h, &idx, &ins, &r);
         if (f == FIND_BAD || (f == FIND_ABSENT && ins == UINT64_MAX))
             return corrupt_bucket(d, q->key);
-        top = ld(&d->ctl->top[half]);
+        top = ld(&d->ctl->top[half]); /* shared again: a hostile process may have changed it */
         old = f == FIND_FOUND ? r.size : 0;
-        if (need > d->heap_bytes - top)
+        if (top > d->heap_bytes || need > d->heap_bytes - top)
             return shmhub__fail(SHMHUB_E_FULL, "dict '%s': full: no room for key '%s'",
                                 seg_name(d), q->key);
     }

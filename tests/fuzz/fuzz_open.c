@@ -1,8 +1,12 @@
 /* libFuzzer target for opening a segment of every kind from a crafted file: the input is written
  * to a file and opened through the public calls, as another process's bytes would be:
- * shmhub_segment_open (any kind) and shmhub_stream_open (kind stream). An opened stream is then
- * read (read_latest, read_next with timeout 0, peek + validate, wait 0) over its mutable control
- * area, which the input also sets: head, slot locks, waiters, writer identity. Every other input
+ * shmhub_segment_open (any kind, then a lock and unlock of its segment lock with timeout 0),
+ * shmhub_stream_open, shmhub_dict_open, shmhub_pool_open and shmhub_synched_open. An opened stream
+ * is then read (read_latest, read_next with timeout 0, peek + validate, wait 0) over its mutable
+ * control area, which the input also sets: head, slot locks, waiters, writer identity; an opened
+ * dict is read and written (get, contains, keys, set, add, delete), a pool acquires, adopts,
+ * reclaims and releases, a synched segment attaches and runs a barrier with timeout 0, over the
+ * control words, tables, heaps and owner words the input sets. Every other input
  * also gets its header checksum recomputed, so the checks behind the checksum are reached.
  * A crash, a sanitizer report, a hang (libFuzzer -timeout) or a failure without a message is a bug
  * (issue 12 defect 8, a head near UINT64_MAX that made read_next with timeout 0 spin forever,
@@ -62,6 +66,68 @@ static void exercise_stream(shmhub_stream *s) {
     free(buf);
 }
 
+static void exercise_dict(shmhub_dict *d) {
+    unsigned char buf[256];
+    uint32_t type = 0;
+    size_t n = 0;
+    int64_t v = 0;
+    shmhub_status st = shmhub_dict_get(d, "k", &type, buf, sizeof buf, &n);
+    if (st == SHMHUB_OK && n > sizeof buf) __builtin_trap();
+    if (st != SHMHUB_OK && !shmhub_last_error()[0]) __builtin_trap();
+    (void)shmhub_dict_contains(d, "counter");
+    (void)shmhub_dict_get_i64(d, "counter", &v);
+    shmhub_list *l = NULL;
+    if (shmhub_dict_keys(d, &l) == SHMHUB_OK) {
+        for (size_t i = 0; i < shmhub_list_count(l); i++)
+            if (!shmhub_list_name(l, i)) __builtin_trap();
+        shmhub_list_close(l);
+    }
+    memset(buf, 7, sizeof buf);
+    st = shmhub_dict_set(d, "k", SHMHUB_VALUE_BYTES, buf, sizeof buf);
+    if (st != SHMHUB_OK && !shmhub_last_error()[0]) __builtin_trap();
+    (void)shmhub_dict_add_i64(d, "counter", 1, &v);
+    (void)shmhub_dict_delete(d, "k");
+    (void)shmhub_dict_len(d);
+    (void)shmhub_dict_bytes_used(d);
+}
+
+static void exercise_pool(shmhub_pool *p) {
+    shmhub_buffer *b = NULL;
+    shmhub_status st = shmhub_pool_acquire(p, 1, 0, &b);
+    if (st == SHMHUB_OK) {
+        volatile unsigned char *q = shmhub_buffer_data(b); /* inside the mapping */
+        q[0] = 1;
+        q[shmhub_buffer_size(b) - 1] = 1;
+        (void)shmhub_pool_release(p, b);
+    } else if (b || !shmhub_last_error()[0]) {
+        __builtin_trap();
+    }
+    if (shmhub_pool_adopt(p, 0, &b) == SHMHUB_OK) (void)shmhub_pool_release(p, b);
+    uint64_t c = 0;
+    (void)shmhub_pool_reclaim(p, &c);
+    for (uint32_t k = 0; k < shmhub_pool_nclasses(p); k++) {
+        shmhub_pool_stats_info si = {.size = sizeof si};
+        (void)shmhub_pool_stats(p, k, &si);
+    }
+}
+
+static void exercise_synched(shmhub_synched *s) {
+    uint32_t w = shmhub_synched_workers(s);
+    if (!w) __builtin_trap();
+    const void *g = NULL;
+    if (shmhub_synched_global(s, &g) == SHMHUB_OK) {
+        volatile const unsigned char *q = g; /* inside the mapping */
+        (void)q[0];
+    }
+    int64_t prof[3 * 4];
+    size_t rounds = 0;
+    (void)shmhub_synched_profile(s, 0, prof, 4, &rounds);
+    if (shmhub_synched_attach(s, 0) == SHMHUB_OK) {
+        void *local = NULL;
+        if (shmhub_synched_begin_write(s, &local, 0) == SHMHUB_OK) (void)shmhub_synched_sync(s, 0);
+    }
+}
+
 static void open_all(void) {
     shmhub_segment_opts o = SHMHUB_SEGMENT_OPTS_INIT;
     o.dir = g_dir;
@@ -75,6 +141,11 @@ static void open_all(void) {
             if (shmhub_array_offset(a) + shmhub_array_nbytes(a) > shmhub_segment_size(seg))
                 __builtin_trap();
         }
+        int32_t rec = 0;
+        if (shmhub_segment_lock(seg, 0, &rec) == SHMHUB_OK &&
+            shmhub_segment_unlock(seg) != SHMHUB_OK)
+            __builtin_trap(); /* the lock this process just took */
+        (void)shmhub_segment_lock_holder_pid(seg);
         shmhub_segment_close(seg);
     } else if (seg || !shmhub_last_error()[0]) {
         __builtin_trap();
@@ -88,6 +159,38 @@ static void open_all(void) {
         exercise_stream(s);
         shmhub_stream_close(s);
     } else if (s || !shmhub_last_error()[0]) {
+        __builtin_trap();
+    }
+    shmhub_dict_opts dopt = SHMHUB_DICT_OPTS_INIT;
+    dopt.segment = &o;
+    dopt.lock_timeout_ns = 0;
+    shmhub_dict *d = NULL;
+    st = shmhub_dict_open("fuzz", &dopt, &d);
+    if (st == SHMHUB_OK) {
+        exercise_dict(d);
+        shmhub_dict_close(d);
+    } else if (d || !shmhub_last_error()[0]) {
+        __builtin_trap();
+    }
+    shmhub_pool_opts popt = SHMHUB_POOL_OPTS_INIT;
+    popt.segment = &o;
+    shmhub_pool *p = NULL;
+    st = shmhub_pool_open("fuzz", &popt, &p);
+    if (st == SHMHUB_OK) {
+        exercise_pool(p);
+        shmhub_pool_close(p);
+    } else if (p || !shmhub_last_error()[0]) {
+        __builtin_trap();
+    }
+    shmhub_synched_opts yopt = SHMHUB_SYNCHED_OPTS_INIT;
+    yopt.segment = &o;
+    yopt.liveness_ns = 1000000;
+    shmhub_synched *y = NULL;
+    st = shmhub_synched_open("fuzz", &yopt, &y);
+    if (st == SHMHUB_OK) {
+        exercise_synched(y);
+        shmhub_synched_close(y);
+    } else if (y || !shmhub_last_error()[0]) {
         __builtin_trap();
     }
 }

@@ -1,6 +1,8 @@
 /* Writes the seed corpora: real segment images made by the library itself.
- * Usage: make_corpus OUTDIR [STREAM_OUTDIR] (tests/fuzz/corpus/ came from OUTDIR; the stream
- * images in tests/fuzz/corpus_open/ from STREAM_OUTDIR: streams with a few frames written). */
+ * Usage: make_corpus OUTDIR [STREAM_OUTDIR] (tests/fuzz/corpus/ came from OUTDIR; the stream and
+ * container images in tests/fuzz/corpus_open/ from STREAM_OUTDIR: streams with a few frames
+ * written, a dictionary with keys set and deleted, a pool with a buffer owned, a synched segment
+ * after a round with profiling on). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +89,104 @@ static int emit_stream(const char *outdir, const char *file, uint32_t slots, uin
     return rc;
 }
 
+static int copy_out(const char *src, const char *outdir, const char *file) {
+    char dst[1024];
+    snprintf(dst, sizeof dst, "%s/%s", outdir, file);
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+    int rc = !in || !out;
+    char buf[4096];
+    size_t n;
+    while (!rc && (n = fread(buf, 1, sizeof buf, in)) > 0) rc = fwrite(buf, 1, n, out) != n;
+    if (in) fclose(in);
+    if (out) fclose(out);
+    printf("%s\n", dst);
+    return rc;
+}
+
+/* A dictionary (capacity 8, 1 KiB of values) with keys of every type, one deleted. */
+static int emit_dict(const char *outdir, const char *file) {
+    char tmpl[] = "/tmp/shmhub-corpus.XXXXXX";
+    if (!mkdtemp(tmpl)) return 1;
+    shmhub_segment_opts so = SHMHUB_SEGMENT_OPTS_INIT;
+    so.dir = tmpl;
+    shmhub_dict_opts o = SHMHUB_DICT_OPTS_INIT;
+    o.capacity = 8;
+    o.value_bytes = 1024;
+    o.segment = &so;
+    shmhub_dict *d = NULL;
+    if (shmhub_dict_create("seed", &o, &d) != SHMHUB_OK) {
+        fprintf(stderr, "%s: %s\n", file, shmhub_last_error());
+        return 1;
+    }
+    unsigned char v[40];
+    memset(v, 0x42, sizeof v);
+    int rc = shmhub_dict_set(d, "k", SHMHUB_VALUE_BYTES, v, sizeof v) != SHMHUB_OK;
+    rc |= shmhub_dict_set(d, "name", SHMHUB_VALUE_STR, "shmhub", 6) != SHMHUB_OK;
+    rc |= shmhub_dict_add_i64(d, "counter", 3, NULL) != SHMHUB_OK;
+    rc |= shmhub_dict_set_f64(d, "pi", 3.25) != SHMHUB_OK;
+    rc |= shmhub_dict_set_i64(d, "gone", 1) != SHMHUB_OK;
+    rc |= shmhub_dict_delete(d, "gone") != SHMHUB_OK;
+    rc |= copy_out(shmhub_segment_path(shmhub_dict_segment(d)), outdir, file);
+    shmhub_dict_close(d);
+    shmhub_unlink_in("seed", tmpl);
+    rmdir(tmpl);
+    return rc;
+}
+
+/* A pool of two classes with one buffer owned by this (then gone) process. */
+static int emit_pool(const char *outdir, const char *file) {
+    char tmpl[] = "/tmp/shmhub-corpus.XXXXXX";
+    if (!mkdtemp(tmpl)) return 1;
+    shmhub_segment_opts so = SHMHUB_SEGMENT_OPTS_INIT;
+    so.dir = tmpl;
+    shmhub_pool_class cls[2] = {{64, 3, 0}, {256, 2, 0}};
+    shmhub_pool_opts o = SHMHUB_POOL_OPTS_INIT;
+    o.nclasses = 2;
+    o.classes = cls;
+    o.segment = &so;
+    shmhub_pool *p = NULL;
+    if (shmhub_pool_create("seed", &o, &p) != SHMHUB_OK) {
+        fprintf(stderr, "%s: %s\n", file, shmhub_last_error());
+        return 1;
+    }
+    shmhub_buffer *a = NULL, *b = NULL;
+    int rc = shmhub_pool_acquire(p, 10, 0, &a) != SHMHUB_OK;
+    rc |= shmhub_pool_acquire(p, 200, 0, &b) != SHMHUB_OK;
+    if (!rc) shmhub_pool_release(p, a);
+    rc |= copy_out(shmhub_segment_path(shmhub_pool_segment(p)), outdir, file);
+    shmhub_buffer_close(b);
+    shmhub_pool_close(p);
+    shmhub_unlink_in("seed", tmpl);
+    rmdir(tmpl);
+    return rc;
+}
+
+/* A synched segment of one worker (profile on) after two rounds. */
+static int emit_synched(const char *outdir, const char *file) {
+    char tmpl[] = "/tmp/shmhub-corpus.XXXXXX";
+    if (!mkdtemp(tmpl)) return 1;
+    shmhub_segment_opts so = SHMHUB_SEGMENT_OPTS_INIT;
+    so.dir = tmpl;
+    shmhub_synched_opts o = SHMHUB_SYNCHED_OPTS_INIT;
+    o.flags = SHMHUB_SYNCHED_PROFILE;
+    o.profile_rounds = 4;
+    o.segment = &so;
+    shmhub_synched *s = NULL;
+    if (shmhub_synched_create("seed", SHMHUB_DTYPE_FLOAT64, 1, 4, &o, &s) != SHMHUB_OK) {
+        fprintf(stderr, "%s: %s\n", file, shmhub_last_error());
+        return 1;
+    }
+    int rc = shmhub_synched_attach(s, 0) != SHMHUB_OK;
+    double v[4] = {1, 2, 3, 4};
+    for (int r = 0; r < 2 && !rc; r++)
+        rc |= shmhub_synched_write_and_sync(s, v, sizeof v, 0) != SHMHUB_OK;
+    rc |= copy_out(shmhub_segment_path(shmhub_synched_segment(s)), outdir, file);
+    shmhub_synched_close(s);
+    shmhub_unlink_in("seed", tmpl);
+    rmdir(tmpl);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc != 2 && argc != 3) {
         fprintf(stderr, "usage: %s OUTDIR [STREAM_OUTDIR]\n", argv[0]);
@@ -123,6 +223,9 @@ int main(int argc, char **argv) {
         rc |= emit_stream(argv[2], "stream_2slots.seg", 2, SHMHUB_WRITER_SINGLE, 1, 5);
         rc |= emit_stream(argv[2], "stream_multi.seg", 4, SHMHUB_WRITER_MULTI, 8, 3);
         rc |= emit_stream(argv[2], "stream_empty.seg", 3, SHMHUB_WRITER_SINGLE, 2, 0);
+        rc |= emit_dict(argv[2], "dict.seg");
+        rc |= emit_pool(argv[2], "pool.seg");
+        rc |= emit_synched(argv[2], "synched.seg");
     }
     return rc;
 }

@@ -1,4 +1,5 @@
-/* Kill campaign for SharedDict and MemoryPool: 200 writers killed by SIGKILL, at test-only crash
+/* Kill campaign for SharedDict and MemoryPool: 200 writers killed by SIGKILL (CONTAINERS_KILLS,
+ * a multiple of 200, for more: make test-long runs 2,000), at test-only crash
  * points inside set (mid-copy, just after publishing), delete, add, compaction and acquire, and
  * at random times. After each kill: every key holds a whole value of some version (never torn),
  * the counter lost no completed increment and gained at most the one in flight, the next write
@@ -142,6 +143,8 @@ static void verify_dict(shmhub_dict *d, _Atomic int64_t *done, int in_lock, uint
     shmhub_list_close(l);
 }
 
+static int g_scale = 1; /* CONTAINERS_KILLS / 200: every round count is multiplied by it */
+
 static void dict_campaign(_Atomic int64_t *done, campaign *c) {
     const char *name = test_name("killdict");
     shmhub_dict_opts o;
@@ -159,7 +162,7 @@ static void dict_campaign(_Atomic int64_t *done, campaign *c) {
     };
     unsigned seed = 777;
     for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
-        for (int r = 0; r < plan[p].rounds; r++) {
+        for (int r = 0; r < plan[p].rounds * g_scale; r++) {
             uint64_t rec_before = shmhub_dict_recoveries(d);
             int64_t nth = plan[p].max_nth ? 1 + (int64_t)(rnd(&seed) % (unsigned)plan[p].max_nth) : 0;
             unsigned child_seed = rnd(&seed);
@@ -216,8 +219,8 @@ static void pool_campaign(campaign *c, int *leaked) {
     CHECK_ST(shmhub_pool_create(name, &o, &p), SHMHUB_OK);
     if (!p) return;
     unsigned seed = 4242;
-    for (int r = 0; r < 25; r++) {
-        const char *point = r < 10 ? "pool_acquire" : NULL;
+    for (int r = 0; r < 25 * g_scale; r++) {
+        const char *point = r % 25 < 10 ? "pool_acquire" : NULL;
         int64_t nth = 1 + (int64_t)(rnd(&seed) % 8);
         unsigned child_seed = rnd(&seed);
         pid_t pid = xfork();
@@ -256,6 +259,8 @@ int main(void) {
     if (done == MAP_FAILED) return 1;
     static campaign c;
     int leaked = 0;
+    const char *k = getenv("CONTAINERS_KILLS");
+    if (k && *k) g_scale = atoi(k) / 200 > 1 ? atoi(k) / 200 : 1;
     dict_campaign(done, &c);
     pool_campaign(&c, &leaked);
     qsort(c.recovery_ns, (size_t)c.nrec, sizeof c.recovery_ns[0], cmp_i64);
@@ -268,7 +273,7 @@ int main(void) {
                (double)c.recovery_ns[c.nrec / 2] / 1e6,
                (double)c.recovery_ns[c.nrec * 9 / 10] / 1e6, (double)c.max_recovery_ns / 1e6);
     CHECK(c.not_killed == 0);
-    CHECK(c.kills == 200);
+    CHECK(c.kills == 200 * g_scale);
     CHECK(c.torn == 0);
     CHECK(c.lost == 0);
     CHECK(c.deadlocks == 0);

@@ -517,14 +517,19 @@ static void test_blas(void) {
 }
 
 int main(void) {
+    /* SYNCHED_DEAD_ROUNDS (default 1): dead-worker runs per barrier mode (make test-long: 50). */
+    const char *dr = getenv("SYNCHED_DEAD_ROUNDS");
+    int dead_rounds = dr && atoi(dr) > 1 ? atoi(dr) : 1;
     test_bad_input();
     test_attach();
     const uint32_t modes[3] = {SHMHUB_WAIT_FUTEX, SHMHUB_WAIT_SPIN_THEN_FUTEX, SHMHUB_WAIT_SPIN};
     for (int m = 0; m < 3; m++) {
         test_cycle_processes(modes[m], modes[m] == SHMHUB_WAIT_SPIN ? 2 : 4, 60, m & 1);
         test_cycle_threads(modes[m] == SHMHUB_WAIT_SPIN ? SHMHUB_WAIT_SPIN_THEN_FUTEX : modes[m]);
-        test_dead_worker(modes[m]);
+        for (int r = 0; r < dead_rounds; r++) test_dead_worker(modes[m]);
     }
+    if (dead_rounds > 1)
+        printf("synched: %d dead-worker runs per barrier mode, 3 modes\n", dead_rounds);
     test_one_barrier_mixes();
     test_timeout_and_finalize();
     test_profile();
