@@ -117,6 +117,8 @@ wait_until 30 json_true "$WORK/tx.json" 'd["subscribed"] == 1'
 "${R1[@]}" "$PROD" resume 40000 200 2000 >/dev/null
 wait "$C" || fail "resume: the Python consumer saw $(cat "$WORK/c3.out")"
 check "$WORK/c3.out" 'd["frames"] == 400 and d["gaps"] == 0 and d["bad"] == 0' "resume: frames 1-400 in one local stream"
+# The receiver writes its stats file periodically: wait for the file to catch up before checking.
+wait_until 20 json_true "$WORK/rx2.json" 'd["streams"]["resume"]["frames"] == 200'
 check "$WORK/rx2.json" 'd["streams"]["resume"]["first_seq"] == 201 and d["streams"]["resume"]["frames"] == 200' "resume: the new receiver"
 pass "restarted receiver: resumed into the same stream, 400 frames byte-identical"
 kill "$TX" "$RX"
