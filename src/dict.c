@@ -685,9 +685,8 @@ static shmhub_status begin_call(const char *name, const shmhub_dict_opts *in, sh
     shmhub_dict_opts d = SHMHUB_DICT_OPTS_INIT;
     *o = d;
     if (!in) return SHMHUB_OK;
-    if (in->size < 8)
-        return shmhub__fail(SHMHUB_E_INVALID, "dict '%s': options size %u < 8 (initialise them "
-                            "with shmhub_dict_opts_init)", name, in->size);
+    shmhub_status size_st = shmhub__opts_size(in->size, "dict", name);
+    if (size_st != SHMHUB_OK) return size_st;
     if (HAS(in, capacity)) o->capacity = in->capacity;
     if (HAS(in, value_bytes)) o->value_bytes = in->value_bytes;
     if (HAS(in, lock_timeout_ns)) o->lock_timeout_ns = in->lock_timeout_ns;

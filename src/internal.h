@@ -134,6 +134,9 @@ typedef struct shmhub__opts {
  * store that count in the leading uint32_t size member. */
 SHMHUB__HIDDEN shmhub_status shmhub__opts_init(void *opts, size_t size, const void *defaults,
                                                size_t dsize, const char *what);
+/* The first check of every options reader: SHMHUB_E_INVALID "WHAT 'NAME': options size N < 8
+ * (initialise them with shmhub_WHAT_opts_init)" when the caller's size cannot hold the header. */
+SHMHUB__HIDDEN shmhub_status shmhub__opts_size(uint32_t size, const char *what, const char *name);
 SHMHUB__HIDDEN shmhub_status shmhub__read_opts(const shmhub_segment_opts *in, shmhub__opts *out,
                                                const char *name);
 

@@ -91,9 +91,8 @@ static shmhub_status begin_call(const char *name, const shmhub_pool_opts *in, sh
     shmhub_pool_opts d = SHMHUB_POOL_OPTS_INIT;
     *o = d;
     if (!in) return SHMHUB_OK;
-    if (in->size < 8)
-        return shmhub__fail(SHMHUB_E_INVALID, "pool '%s': options size %u < 8 (initialise them "
-                            "with shmhub_pool_opts_init)", name, in->size);
+    shmhub_status size_st = shmhub__opts_size(in->size, "pool", name);
+    if (size_st != SHMHUB_OK) return size_st;
     if (HAS(in, nclasses)) o->nclasses = in->nclasses;
     if (HAS(in, classes)) o->classes = in->classes;
     if (HAS(in, segment)) o->segment = in->segment;

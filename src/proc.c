@@ -25,8 +25,9 @@
 #define START_MASK ((UINT64_C(1) << (64u - PID_BITS)) - 1)
 
 /* Reads /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat; returns the state letter (0 when the
- * file cannot be read: no such process) and the start time in *start. */
-static char read_stat(const char *path, uint64_t *start) {
+ * file cannot be read: no such process), the start time in *start and the pid (field 1, as that
+ * /proc numbers it) in *pid; either pointer may be NULL. */
+static char read_stat_pid(const char *path, uint64_t *start, uint32_t *pid) {
     char buf[1024];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
@@ -44,8 +45,11 @@ static char read_stat(const char *path, uint64_t *start) {
         if (q) q++;
     }
     if (start) *start = q ? strtoull(q, NULL, 10) : 0;
+    if (pid) *pid = (uint32_t)strtoul(buf, NULL, 10);
     return state;
 }
+
+static char read_stat(const char *path, uint64_t *start) { return read_stat_pid(path, start, NULL); }
 
 uint64_t shmhub__token_make(uint32_t pid, uint64_t start_ticks) {
     return ((start_ticks & START_MASK) << PID_BITS) | ((uint64_t)pid & PID_MASK);
@@ -88,17 +92,7 @@ uint64_t shmhub__proc_self(void) {
      * names this process in the /proc everyone sharing it reads, and liveness looks there. */
     uint32_t pid = 0;
     uint64_t start = 0;
-    char buf[64];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (n > 0) {
-            buf[n] = '\0';
-            pid = (uint32_t)strtoul(buf, NULL, 10);
-        }
-    }
-    if (pid == 0 || !read_stat("/proc/self/stat", &start)) {
+    if (!read_stat_pid("/proc/self/stat", &start, &pid) || pid == 0) {
         pid = (uint32_t)getpid(); /* no /proc: the token degrades to the pid */
         start = 0;
     }
@@ -121,6 +115,9 @@ uint32_t shmhub__thread_id(void) {
 
 /* ---- liveness -------------------------------------------------------------------------------- */
 
+/* A /proc state letter of a task that still runs (not a zombie, not dead). */
+static int state_running(char st) { return st && st != 'Z' && st != 'X' && st != 'x'; }
+
 /* The leader is a zombie: alive if any other thread of the group is still running. */
 static int group_has_live_thread(uint32_t pid) {
     char path[64];
@@ -134,10 +131,16 @@ static int group_has_live_thread(uint32_t pid) {
         char tpath[96];
         snprintf(tpath, sizeof tpath, "/proc/%u/task/%.20s/stat", pid, e->d_name);
         char st = read_stat(tpath, NULL);
-        live = st && st != 'Z' && st != 'X' && st != 'x';
+        live = state_running(st);
     }
     closedir(d);
     return live;
+}
+
+/* A process whose /proc/PID/stat showed state `st`: alive if it runs, or if it is a zombie
+ * leader (main thread exited through pthread_exit) with another thread of its group running. */
+static int group_alive(uint32_t pid, char st) {
+    return state_running(st) || group_has_live_thread(pid);
 }
 
 int shmhub__pid_alive(int64_t pid) {
@@ -147,8 +150,7 @@ int shmhub__pid_alive(int64_t pid) {
     snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
     char st = read_stat(path, NULL);
     if (!st) return 1; /* no /proc (or raced with exit): trust kill() */
-    if (st != 'Z' && st != 'X' && st != 'x') return 1;
-    return group_has_live_thread((uint32_t)pid);
+    return group_alive((uint32_t)pid, st);
 }
 
 int shmhub__token_alive(uint64_t token) {
@@ -166,6 +168,5 @@ int shmhub__token_alive(uint64_t token) {
     char st = read_stat(path, &start);
     if (!st) return 0;                                     /* no such process */
     if (shmhub__token_make(pid, start) != token) return 0; /* the pid was reused */
-    if (st != 'Z' && st != 'X' && st != 'x') return 1;
-    return group_has_live_thread(pid);
+    return group_alive(pid, st);
 }

@@ -49,6 +49,13 @@ shmhub_status shmhub__opts_init(void *opts, size_t size, const void *defaults, s
     return SHMHUB_OK;
 }
 
+shmhub_status shmhub__opts_size(uint32_t size, const char *what, const char *name) {
+    if (size >= 8) return SHMHUB_OK;
+    return shmhub__fail(SHMHUB_E_INVALID,
+                        "%s '%s': options size %u < 8 (initialise them with shmhub_%s_opts_init)",
+                        what, name, size, what);
+}
+
 SHMHUB_API shmhub_status shmhub_segment_opts_init(shmhub_segment_opts *opts, size_t size) {
     const shmhub_segment_opts d = SHMHUB_SEGMENT_OPTS_INIT;
     return shmhub__opts_init(opts, size, &d, sizeof d, "segment");
@@ -63,11 +70,8 @@ shmhub_status shmhub__read_opts(const shmhub_segment_opts *in, shmhub__opts *out
     out->flags = 0;
     out->open_timeout_ns = 1000000000;
     if (!in) return SHMHUB_OK;
-    if (in->size < 8)
-        return shmhub__fail(SHMHUB_E_INVALID,
-                            "segment '%s': options size %u < 8 (initialise them with "
-                            "shmhub_segment_opts_init)",
-                            name, in->size);
+    shmhub_status st = shmhub__opts_size(in->size, "segment", name);
+    if (st != SHMHUB_OK) return st;
     if (HAS_FIELD(in, mode)) out->mode = in->mode;
     if (HAS_FIELD(in, dir)) out->dir = in->dir;
     if (HAS_FIELD(in, flags)) out->flags = in->flags;

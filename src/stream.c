@@ -247,11 +247,8 @@ static shmhub_status read_stream_opts(const shmhub_stream_opts *in, shmhub_strea
     shmhub_stream_opts d = SHMHUB_STREAM_OPTS_INIT;
     *o = d;
     if (!in) return SHMHUB_OK;
-    if (in->size < 8)
-        return shmhub__fail(SHMHUB_E_INVALID,
-                            "stream '%s': options size %u < 8 (initialise them with "
-                            "shmhub_stream_opts_init)",
-                            name, in->size);
+    shmhub_status size_st = shmhub__opts_size(in->size, "stream", name);
+    if (size_st != SHMHUB_OK) return size_st;
     if (HAS(in, slots)) o->slots = in->slots;
     if (HAS(in, writer_mode)) o->writer_mode = in->writer_mode;
     if (HAS(in, wait_mode)) o->wait_mode = in->wait_mode;

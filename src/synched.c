@@ -108,11 +108,8 @@ static shmhub_status read_opts(const shmhub_synched_opts *in, shmhub_synched_opt
     shmhub_synched_opts d = SHMHUB_SYNCHED_OPTS_INIT;
     *o = d;
     if (!in) return SHMHUB_OK;
-    if (in->size < 8)
-        return shmhub__fail(SHMHUB_E_INVALID,
-                            "synched '%s': options size %u < 8 (initialise them with "
-                            "shmhub_synched_opts_init)",
-                            name, in->size);
+    shmhub_status size_st = shmhub__opts_size(in->size, "synched", name);
+    if (size_st != SHMHUB_OK) return size_st;
     if (HAS(in, barrier_mode)) o->barrier_mode = in->barrier_mode;
     if (HAS(in, spin_ns)) o->spin_ns = in->spin_ns;
     if (HAS(in, liveness_ns)) o->liveness_ns = in->liveness_ns;
