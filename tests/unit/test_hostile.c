@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "hostile.h"
 #include "internal.h"
 #include "util.h"
 
@@ -38,35 +39,10 @@ static hostile_area *H;
 
 static int64_t now(void) { return util_now_ns(CLOCK_MONOTONIC); }
 
-static uint64_t rs = 88172645463325252ull;
-static uint64_t rnd(void) { /* xorshift64 */
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return rs;
-}
-
 static const char *OPS[] = {"none", "write", "loan", "read_next(0)", "read_next(t)", "read_latest",
                             "peek", "wait", "open", "count"};
 
-/* Runs one call: records it for the hang watchdog, then checks its time against its timeout. */
-#define TIMED(who, opi, tmo, call)                                                               \
-    ({                                                                                           \
-        atomic_store(&H->op[who], opi);                                                          \
-        int64_t t0_ = now();                                                                     \
-        atomic_store(&H->op_start[who], t0_);                                                    \
-        shmhub_status st_ = (call);                                                              \
-        int64_t el_ = now() - t0_;                                                               \
-        atomic_store(&H->op_start[who], 0);                                                      \
-        atomic_fetch_add(&H->calls, 1);                                                          \
-        if (el_ > (tmo) + SLACK_NS) {                                                            \
-            fprintf(stderr, "%s took %lld ms (timeout %lld ms)\n", OPS[opi],                     \
-                    (long long)(el_ / MS), (long long)((tmo) / MS));                             \
-            atomic_fetch_add(&H->late, 1);                                                       \
-        }                                                                                        \
-        if (st_ != SHMHUB_OK && !shmhub_last_error()[0]) atomic_fetch_add(&H->bad_status, 1);    \
-        st_;                                                                                     \
-    })
+#define TIMED HOSTILE_TIMED
 
 static shmhub_stream *open_h(const char *name, const char *dir, int64_t lock_tmo) {
     shmhub_segment_opts so = SHMHUB_SEGMENT_OPTS_INIT;

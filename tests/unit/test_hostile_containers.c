@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "hostile.h"
 #include "internal.h"
 #include "util.h"
 
@@ -42,38 +43,18 @@ static hostile_area *H;
 
 static int64_t now(void) { return util_now_ns(CLOCK_MONOTONIC); }
 
-static uint64_t rs = 88172645463325252ull;
-static uint64_t rnd(void) { /* xorshift64 */
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return rs;
-}
-
 static const char *OPS[] = {"none",        "dict_set",   "dict_get",     "dict_delete",
                             "dict_add",    "dict_cas",   "dict_keys",    "dict_clear",
                             "pool_acquire", "pool_adopt", "pool_reclaim", "pool_release",
                             "synched_sync", "synched_begin", "lock",      "unlock",
                             "open",        "synched_attach"};
 
-/* Runs one call: records it for the hang watchdog, then checks its time against its timeout. */
+/* HOSTILE_TIMED (hostile.h), counting the calls that succeeded. */
 #define TIMED(who, opi, tmo, call)                                                               \
     ({                                                                                           \
-        atomic_store(&H->op[who], opi);                                                          \
-        int64_t t0_ = now();                                                                     \
-        atomic_store(&H->op_start[who], t0_);                                                    \
-        shmhub_status st_ = (call);                                                              \
-        int64_t el_ = now() - t0_;                                                               \
-        atomic_store(&H->op_start[who], 0);                                                      \
-        atomic_fetch_add(&H->calls, 1);                                                          \
-        if (el_ > (tmo) + SLACK_NS) {                                                            \
-            fprintf(stderr, "%s took %lld ms (timeout %lld ms)\n", OPS[opi],                     \
-                    (long long)(el_ / MS), (long long)((tmo) / MS));                             \
-            atomic_fetch_add(&H->late, 1);                                                       \
-        }                                                                                        \
-        if (st_ != SHMHUB_OK && !shmhub_last_error()[0]) atomic_fetch_add(&H->bad_status, 1);    \
-        if (st_ == SHMHUB_OK) atomic_fetch_add(&H->ok, 1);                                       \
-        st_;                                                                                     \
+        shmhub_status s2_ = HOSTILE_TIMED(who, opi, tmo, call);                                  \
+        if (s2_ == SHMHUB_OK) atomic_fetch_add(&H->ok, 1);                                       \
+        s2_;                                                                                     \
     })
 
 static shmhub_segment_opts seg_opts(const char *dir) {
