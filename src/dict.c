@@ -37,6 +37,10 @@
 #define WAITBIT (UINT64_C(1) << 63)
 #define OPTIMISTIC_TRIES 64
 #define LOCK_SLICE_NS 2000000
+#define NHOLES 7
+#define HOLE_MIN 32u                      /* the smallest record: header, one key word, no value */
+#define HOLE_OFF_BITS 36u                 /* offset / 16 (heaps are at most 2^40 bytes) */
+#define HOLE_MAX_SIZE (UINT64_C(1) << 32) /* size / 16 in the other 28 bits */
 
 typedef struct shmhub__dict_desc { /* the ext area: immutable, checksummed */
     uint32_t capacity;
@@ -61,7 +65,8 @@ typedef struct shmhub__dict_ctl { /* the control area: mutable */
     _Atomic uint64_t tombstones;  /* 168: deleted buckets in the active table (derived) */
     _Atomic uint64_t writes;      /* 176: writes since create */
     _Atomic uint64_t recoveries;  /* 184: locks taken over from dead processes */
-    uint8_t pad3[64];
+    _Atomic uint64_t holes_stamp; /* 192: `holes` is valid while this equals `writes` */
+    _Atomic uint64_t holes[7];    /* 200: dead records of the active half, reused by sets */
 } shmhub__dict_ctl;
 _Static_assert(sizeof(shmhub__dict_ctl) == 256, "dict control block is 256 bytes");
 
@@ -122,11 +127,20 @@ static inline void heap_store(unsigned char *p, uint64_t v) {
     __atomic_store_n((uint64_t *)(void *)p, v, __ATOMIC_RELEASE);
 }
 
-/* Copies out of the heap word by word (src 8-aligned; records are padded to 16 bytes, so
- * the whole last word lies inside the record). */
+/* Copies out of the heap: from 64 bytes as one bulk copy (opaque asm, see copy.c) followed by an
+ * acquire fence, so the reader's closing sequence load stays after it; below that word by word
+ * with acquire loads (src 8-aligned; records are padded to 16 bytes, so the whole last word lies
+ * inside the record). */
 static void copy_out(void *dst, const unsigned char *src, size_t n) {
     unsigned char *d = dst;
     size_t i = 0;
+#if defined(__x86_64__)
+    if (n >= SHMHUB__BULK_MIN) {
+        shmhub__bulk_copy(d, src, n);
+        atomic_thread_fence(memory_order_acquire);
+        return;
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t w = heap_word(src + i);
         memcpy(d + i, &w, 8);
@@ -137,10 +151,19 @@ static void copy_out(void *dst, const unsigned char *src, size_t n) {
     }
 }
 
-/* Copies into the heap word by word (dst 8-aligned). */
+/* Copies into the heap (dst 8-aligned): from 64 bytes as one bulk copy after a release fence, so
+ * it stays after the writer's odd sequence store; below that word by word with release stores.
+ * Either way the bucket word's release store publishes it. */
 static void copy_in(unsigned char *dst, const void *src, size_t n) {
     const unsigned char *s = src;
     size_t i = 0;
+#if defined(__x86_64__)
+    if (n >= SHMHUB__BULK_MIN) {
+        atomic_thread_fence(memory_order_release);
+        shmhub__bulk_copy(dst, src, n);
+        return;
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
@@ -397,11 +420,75 @@ static inline void write_begin(shmhub_dict *d) {
 }
 static inline void write_end(shmhub_dict *d) {
     uint64_t s = atomic_load_explicit(&d->ctl->seq, memory_order_relaxed);
-    /* Only the lock holder writes the counter: a load and a store, no locked instruction. */
-    atomic_store_explicit(&d->ctl->writes,
-                          atomic_load_explicit(&d->ctl->writes, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    /* Only the lock holder writes the counters: loads and stores, no locked instruction. The hole
+     * list stays valid only when its stamp follows `writes` (a writer of a library that predates
+     * the list, or one that dies between these two stores, leaves it behind: discarded). */
+    uint64_t w = atomic_load_explicit(&d->ctl->writes, memory_order_relaxed);
+    atomic_store_explicit(&d->ctl->writes, w + 1, memory_order_relaxed);
+    if (atomic_load_explicit(&d->ctl->holes_stamp, memory_order_relaxed) == w)
+        atomic_store_explicit(&d->ctl->holes_stamp, w + 1, memory_order_relaxed);
     atomic_store_explicit(&d->ctl->seq, (s | 1) + 1, memory_order_release);
+}
+
+/* ---- the hole list: dead records reused by later sets (lock held) ----------------------------
+ * A set writes its new record into free heap space and then publishes it, so that a writer killed
+ * at any point leaves the old value standing. Appending every new record at the heap's top walks
+ * the whole heap (cold cache lines, then a compaction); instead the records that sets and deletes
+ * make dead are remembered here (at most NHOLES, of the active half) and the next set of a size
+ * that fits writes into one of them, so a working set that is rewritten stays in cache. A hole is
+ * listed only after no bucket points at it any more, and is taken off the list before it is
+ * written. Readers are unaffected: every write moves the sequence word, so a reader that was
+ * reading the dead record retries. The list is derived data: a recovery, a compaction and a clear
+ * empty it, and so does a stamp that lags `writes` (see write_end). */
+
+static inline uint64_t hole_word(uint64_t off, uint64_t size) {
+    return off / 16 | (size / 16) << HOLE_OFF_BITS;
+}
+
+static void holes_clear(shmhub_dict *d) {
+    for (int i = 0; i < NHOLES; i++) st(&d->ctl->holes[i], 0);
+    st(&d->ctl->holes_stamp, ld(&d->ctl->writes));
+}
+
+/* The smallest listed hole that holds `need` bytes below `top` (<= heap_bytes): taken off the list,
+ * its remainder (when it can hold a record) listed in its place; its offset, or UINT64_MAX. */
+static uint64_t hole_take(shmhub_dict *d, uint64_t need, uint64_t top) {
+    shmhub__dict_ctl *c = d->ctl;
+    if (ld(&c->holes_stamp) != ld(&c->writes)) {
+        holes_clear(d);
+        return UINT64_MAX;
+    }
+    int best = -1;
+    uint64_t boff = 0, bsize = UINT64_MAX;
+    for (int i = 0; i < NHOLES; i++) {
+        uint64_t h = ld(&c->holes[i]); /* read once: another process can write it */
+        if (!h) continue;
+        uint64_t off = (h & ((UINT64_C(1) << HOLE_OFF_BITS) - 1)) * 16;
+        uint64_t size = (h >> HOLE_OFF_BITS) * 16;
+        if (size < HOLE_MIN || off > top || size > top - off) {
+            st(&c->holes[i], 0); /* not a hole this writer could have listed */
+            continue;
+        }
+        if (size >= need && size < bsize) best = i, boff = off, bsize = size;
+    }
+    if (best < 0) return UINT64_MAX;
+    uint64_t rest = bsize - need;
+    st(&c->holes[best], rest >= HOLE_MIN ? hole_word(boff + need, rest) : 0);
+    return boff;
+}
+
+/* Lists a record no bucket points at any more: in a free entry, else in place of the smallest
+ * smaller one (an unlisted hole waits for the next compaction). */
+static void hole_put(shmhub_dict *d, uint64_t off, uint64_t size) {
+    shmhub__dict_ctl *c = d->ctl;
+    if (size < HOLE_MIN || size >= HOLE_MAX_SIZE || ld(&c->holes_stamp) != ld(&c->writes)) return;
+    int slot = -1;
+    uint64_t smallest = size;
+    for (int i = 0; i < NHOLES && smallest; i++) {
+        uint64_t hs = (ld(&c->holes[i]) >> HOLE_OFF_BITS) * 16;
+        if (hs < smallest) slot = i, smallest = hs;
+    }
+    if (slot >= 0) st(&c->holes[slot], hole_word(off, size));
 }
 
 static inline int active_half(const shmhub_dict *d) {
@@ -412,6 +499,7 @@ static inline int active_half(const shmhub_dict *d) {
  * which only a hostile process can write, become tombstones) and end its half-done write. */
 static shmhub_status repair(shmhub_dict *d) {
     write_begin(d);
+    holes_clear(d);
     int half = active_half(d);
     atomic_store(&d->ctl->active, (uint32_t)half);
     uint64_t count = 0, used = 0, tomb = 0, end = 0;
@@ -443,6 +531,7 @@ static shmhub_status repair(shmhub_dict *d) {
 static shmhub_status compact(shmhub_dict *d, int *half_io) {
     int src = *half_io, dst = 1 - src;
     _Atomic uint64_t *dt = d->table[dst];
+    holes_clear(d); /* they are in the half being left */
     for (uint64_t b = 0; b < d->nbuckets; b++) st(&dt[b], B_EMPTY);
     uint64_t top = 0, count = 0;
     for (uint64_t b = 0; b < d->nbuckets; b++) {
@@ -547,9 +636,10 @@ static shmhub_status do_write(shmhub_dict *d, write_req *q) {
                             (unsigned long long)need, (unsigned long long)used,
                             (unsigned long long)d->heap_bytes);
     uint64_t top = ld(&d->ctl->top[half]);
-    if (top > d->heap_bytes || need > d->heap_bytes - top ||
-        (f == FIND_ABSENT && ins == UINT64_MAX) ||
-        (f == FIND_ABSENT && count + tomb + 1 > d->nbuckets / 4 * 3)) {
+    int table_full = f == FIND_ABSENT && (ins == UINT64_MAX || count + tomb + 1 > d->nbuckets / 4 * 3);
+    /* Room for the new record: a listed hole, else above the top, else after a compaction. */
+    uint64_t at = table_full || top > d->heap_bytes ? UINT64_MAX : hole_take(d, need, top);
+    if (at == UINT64_MAX && (top > d->heap_bytes || need > d->heap_bytes - top || table_full)) {
         shmhub_status s = compact(d, &half);
         if (s != SHMHUB_OK) return s;
         f = find(d, half, q->key, q->klen, h, &idx, &ins, &r);
@@ -561,19 +651,22 @@ static shmhub_status do_write(shmhub_dict *d, write_req *q) {
             return shmhub__fail(SHMHUB_E_FULL, "dict '%s': full: no room for key '%s'",
                                 seg_name(d), q->key);
     }
-    /* The new record above the top, invisible until its bucket word is stored. */
-    unsigned char *p = d->heap[half] + top;
+    /* The new record in free space, invisible until its bucket word is stored. */
+    int bump = at == UINT64_MAX;
+    if (bump) at = top;
+    unsigned char *p = d->heap[half] + at;
     uint64_t meta = ((uint64_t)q->klen << 32) | ((uint64_t)type << 40);
     heap_store(p, (uint64_t)nbytes);
     heap_store(p + 8, meta);
     copy_in(p + REC_HEADER, q->key, q->klen);
     SHMHUB__CRASH_POINT("dict_set_copy");
     copy_in(p + REC_HEADER + align8(q->klen), value, nbytes);
-    st(&d->ctl->top[half], top + need);
+    if (bump) st(&d->ctl->top[half], top + need);
     uint64_t b = f == FIND_FOUND ? idx : ins;
     int reused_tomb = f == FIND_ABSENT && ld(&d->table[half][b]) == B_DELETED;
-    atomic_store_explicit(&d->table[half][b], bucket_word(top, h), memory_order_release);
+    atomic_store_explicit(&d->table[half][b], bucket_word(at, h), memory_order_release);
     SHMHUB__CRASH_POINT("dict_set_publish");
+    if (f == FIND_FOUND) hole_put(d, r.off, r.size); /* the old record: no bucket points at it */
     st(&d->ctl->used, ld(&d->ctl->used) - old + need);
     if (f == FIND_ABSENT) st(&d->ctl->count, ld(&d->ctl->count) + 1);
     if (reused_tomb) st(&d->ctl->tombstones, ld(&d->ctl->tombstones) - 1);
@@ -740,7 +833,7 @@ static shmhub_status attach(shmhub_segment *seg, const shmhub_dict_opts *o, shmh
 
 SHMHUB_API shmhub_status shmhub_dict_create(const char *name, const shmhub_dict_opts *opts,
                                             shmhub_dict **out) {
-    shmhub_dict_opts o;
+    shmhub_dict_opts o = SHMHUB_DICT_OPTS_INIT;
     shmhub_status s = begin_call(name, opts, out, &o);
     if (s != SHMHUB_OK) return s;
     if (o.capacity < 1 || o.capacity > DICT_MAX_CAPACITY)
@@ -779,7 +872,7 @@ SHMHUB_API shmhub_status shmhub_dict_create(const char *name, const shmhub_dict_
 
 SHMHUB_API shmhub_status shmhub_dict_open(const char *name, const shmhub_dict_opts *opts,
                                           shmhub_dict **out) {
-    shmhub_dict_opts o;
+    shmhub_dict_opts o = SHMHUB_DICT_OPTS_INIT;
     shmhub_status s = begin_call(name, opts, out, &o);
     if (s != SHMHUB_OK) return s;
     shmhub_segment *seg;
@@ -894,6 +987,7 @@ SHMHUB_API shmhub_status shmhub_dict_delete(shmhub_dict *d, const char *key) {
     if (f == FIND_FOUND) {
         atomic_store_explicit(&d->table[half][idx], B_DELETED, memory_order_release);
         SHMHUB__CRASH_POINT("dict_delete");
+        hole_put(d, r.off, r.size);
         uint64_t used = ld(&d->ctl->used), count = ld(&d->ctl->count);
         st(&d->ctl->used, used > r.size ? used - r.size : 0);
         st(&d->ctl->count, count ? count - 1 : 0);
@@ -917,6 +1011,7 @@ SHMHUB_API shmhub_status shmhub_dict_clear(shmhub_dict *d) {
     for (uint64_t b = 0; b < d->nbuckets; b++) st(&d->table[dst][b], B_EMPTY);
     st(&d->ctl->top[dst], 0);
     atomic_store_explicit(&d->ctl->active, (uint32_t)dst, memory_order_release);
+    holes_clear(d);
     st(&d->ctl->count, 0);
     st(&d->ctl->used, 0);
     st(&d->ctl->tombstones, 0);

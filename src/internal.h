@@ -236,6 +236,16 @@ SHMHUB__HIDDEN extern _Atomic uint64_t shmhub__test_wake_calls;
 SHMHUB__HIDDEN extern _Atomic uint64_t shmhub__test_waiter_registrations;
 #endif
 
+/* ---- bulk copies (copy.c) ------------------------------------------------------------------- */
+
+#if defined(__x86_64__)
+/* Copies of at least this many bytes go through shmhub__bulk_copy. */
+#define SHMHUB__BULK_MIN 64u
+/* dst <- src, n >= SHMHUB__BULK_MIN bytes, any alignment: `rep movsb` or an AVX2 loop in opaque asm
+ * (non-temporal from 32 MiB, fenced), at glibc memcpy's speed (bench/stream_bench "copy" rows). */
+SHMHUB__HIDDEN void shmhub__bulk_copy(unsigned char *dst, const unsigned char *src, size_t n);
+#endif
+
 /* ---- streams (stream.c): the shared structures, here so tests can name the fields ----------- */
 
 typedef struct shmhub__stream_desc { /* the ext area: immutable, checksummed */
