@@ -793,9 +793,64 @@ static PyObject *dict_set_value(PyObject *self, PyObject *const *args, Py_ssize_
     return PyLong_FromLong(st);
 }
 
+/* dict_get_value_fast(dict, key) -> the value itself when it is an int, float, str or bytes value;
+ * otherwise the tuple (status, type, bytes or None) of dict_get_value (an ndarray or pickle value,
+ * a missing key, an error, or a key that is not a plain str), which the Python layer decodes or
+ * raises from. No stored plain value is a tuple (tuples are pickled), so the result's type says
+ * which. One METH_FASTCALL entry instead of a SWIG wrapper, a result tuple and struct.unpack: the
+ * value is read into a stack buffer and built from it (one copy into the new object). */
+static PyObject *dict_get_value_fast(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "dict_get_value_fast takes 2 arguments");
+        return NULL;
+    }
+    void *d = NULL;
+    if (SWIG_ConvertPtr(args[0], &d, SWIGTYPE_p_shmhub_dict, 0) != SWIG_OK || !d) {
+        PyErr_SetString(PyExc_TypeError, "dict_get_value_fast: argument 1 must be a shmhub_dict handle");
+        return NULL;
+    }
+    Py_ssize_t klen = 0;
+    const char *key = PyUnicode_CheckExact(args[1]) ? PyUnicode_AsUTF8AndSize(args[1], &klen) : NULL;
+    if (!key || (size_t)klen != strlen(key)) { /* not a str, lone surrogates, NUL inside */
+        PyErr_Clear();
+        if (!PyUnicode_Check(args[1])) {
+            PyErr_SetString(PyExc_TypeError, "SharedDict keys are str");
+            return NULL;
+        }
+        return Py_BuildValue("(iIO)", (int)SHMHUB_E_INVALID, 0u, Py_None);
+    }
+    char buf[16384];
+    uint32_t type = 0;
+    size_t n = 0;
+    shmhub_status st = shmhub_dict_get((shmhub_dict *)d, key, &type, buf, sizeof buf, &n);
+    if (st == SHMHUB_OK) {
+        int64_t i;
+        double f;
+        switch (type) {
+        case SHMHUB_VALUE_BYTES: return PyBytes_FromStringAndSize(buf, (Py_ssize_t)n);
+        case SHMHUB_VALUE_STR: return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)n, "surrogatepass");
+        case SHMHUB_VALUE_I64:
+            if (n != 8) break;
+            memcpy(&i, buf, 8); /* little-endian host (layout v1) */
+            return PyLong_FromLongLong(i);
+        case SHMHUB_VALUE_F64:
+            if (n != 8) break;
+            memcpy(&f, buf, 8);
+            return PyFloat_FromDouble(f);
+        default: break;
+        }
+        return Py_BuildValue("(iIy#)", (int)st, (unsigned)type, buf, (Py_ssize_t)n);
+    }
+    if (st == SHMHUB_E_SIZE) return dict_get_value((shmhub_dict *)d, key); /* over 16 KiB */
+    return Py_BuildValue("(iIO)", (int)st, (unsigned)type, Py_None);
+}
+
 static PyMethodDef shmhub_dict_hot_methods[] = {
     {"dict_set_value", (PyCFunction)(void (*)(void))dict_set_value, METH_FASTCALL,
      "dict_set_value(dict, key, value) -> status, or 1: take the checked path"},
+    {"dict_get_value_fast", (PyCFunction)(void (*)(void))dict_get_value_fast, METH_FASTCALL,
+     "dict_get_value_fast(dict, key) -> an int, float, str or bytes value, or (status, type, data)"},
     {NULL, NULL, 0, NULL}
 };
 %}

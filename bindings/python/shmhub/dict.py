@@ -24,6 +24,8 @@ import numpy as np
 from . import raw as _raw
 # A set in one C call: METH_FASTCALL function of the extension (shmhub_raw.i, end of file).
 from ._raw import dict_set_value as _set_value
+# A get in one C call: the value itself for int/float/str/bytes, else (status, type, data).
+from ._raw import dict_get_value_fast as _get_value
 from ._core import _HOT_SLOW, _check_version, _Handle, _np_dtype, _SegmentOpts, _timeout_ns
 from ._errors import InvalidError, check
 
@@ -36,6 +38,7 @@ _STR = _raw.SHMHUB_VALUE_STR
 _NDARRAY = _raw.SHMHUB_VALUE_NDARRAY
 _PICKLE = _raw.SHMHUB_VALUE_PICKLE
 _NOT_FOUND = _raw.SHMHUB_E_NOT_FOUND
+_INVALID = _raw.SHMHUB_E_INVALID
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
 
@@ -159,7 +162,12 @@ class SharedDict(MutableMapping):
 
     # ---- the mapping -------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
-        status, type_code, data = _raw.dict_get_value(self._p(), key)
+        r = _get_value(self._p(), key)
+        if r.__class__ is not tuple:
+            return r
+        status, type_code, data = r
+        if status == _INVALID:  # a key the fast path does not take: the checked call says why
+            status, type_code, data = _raw.dict_get_value(self._p(), key)
         if status == _NOT_FOUND:
             raise KeyError(key)
         check(status)

@@ -120,6 +120,39 @@ def test_set_in_one_c_call(sdict, monkeypatch):
     assert "a" not in sdict and "k" not in sdict
 
 
+def test_get_in_one_c_call(sdict, monkeypatch):
+    """d[key] of an int, float, str or bytes value is one C call (dict_get_value_fast) returning
+    the value itself, equal to and of the type of what was stored; ndarray and pickled values,
+    values over its 16 KiB buffer, missing keys and keys it cannot pass take the checked path."""
+    import shmhub.dict as sd
+
+    plain = [-(1 << 63), (1 << 63) - 1, 0, -0.0, float("inf"), "", "a\x00b 😀", b"", b"\x00" * 600,
+             b"z" * 16384]
+    for i, v in enumerate(plain):
+        sdict[f"p{i}"] = v
+    monkeypatch.setattr(sd, "_decode", None)  # the one-call path must need neither
+    monkeypatch.setattr(sd._raw, "dict_get_value", None)
+    for i, v in enumerate(plain):
+        got = sdict[f"p{i}"]
+        assert got == v and type(got) is type(v), v
+    monkeypatch.undo()
+    big = os.urandom(16385)  # one byte over the stack buffer: read at its size
+    arr = np.arange(12, dtype=np.float32).reshape(3, 4)
+    sdict["big"], sdict["arr"], sdict["tup"] = big, arr, (1, "x")
+    assert sdict["big"] == big
+    assert np.array_equal(sdict["arr"], arr) and sdict["arr"].dtype == np.float32
+    assert sdict["tup"] == (1, "x")
+    with pytest.raises(KeyError):
+        sdict["missing"]
+    assert sdict.get("missing", 7) == 7
+    with pytest.raises(TypeError):
+        sdict[5]
+    with pytest.raises(ValueError, match="NUL"):
+        sdict["a\x00b"]
+    with pytest.raises(UnicodeEncodeError):
+        sdict["\ud800"]
+
+
 def test_large_values_roundtrip(sdict):
     for n in (0, 511, 512, 513, 100_000):
         v = os.urandom(n)
