@@ -191,9 +191,31 @@ static void test_bad_input(void) {
     shmhub_pool_close(NULL);
 }
 
+/* An acquire takes the buffer released last (its lines still in the caches), not the next one
+ * in turn: acquire 1 MiB buffers A and B, release A, acquire: A's memory again. */
+static void test_reuse_warm(void) {
+    const char *name = test_name("poolwarm");
+    shmhub_pool *p = make(name);
+    if (!p) return;
+    shmhub_buffer *a = NULL, *b = NULL, *c = NULL;
+    CHECK_ST(shmhub_pool_acquire(p, 1u << 20, 0, &a), SHMHUB_OK);
+    CHECK_ST(shmhub_pool_acquire(p, 1u << 20, 0, &b), SHMHUB_OK);
+    if (a && b) {
+        void *a_data = shmhub_buffer_data(a);
+        CHECK_ST(shmhub_pool_release(p, a), SHMHUB_OK);
+        CHECK_ST(shmhub_pool_acquire(p, 1u << 20, 0, &c), SHMHUB_OK);
+        CHECK(c && shmhub_buffer_data(c) == a_data);
+        if (c) CHECK_ST(shmhub_pool_release(p, c), SHMHUB_OK);
+        CHECK_ST(shmhub_pool_release(p, b), SHMHUB_OK);
+    }
+    shmhub_pool_close(p);
+    shmhub_unlink(name);
+}
+
 int main(void) {
     test_basics();
     test_handover_and_reclaim();
     test_bad_input();
+    test_reuse_warm();
     return check_finish("test_pool");
 }
