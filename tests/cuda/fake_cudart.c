@@ -53,6 +53,7 @@ static int same_process_opens;
 static fake_cuda_op oplog[MAX_LOG];
 static int nops;
 static unsigned int register_flags;
+static struct { void *ptr; size_t size; } registered[64]; /* live cudaHostRegister ranges */
 
 static int bump(const char *fn) { /* counts the call; nonzero = inject the armed failure */
     pthread_mutex_lock(&mu);
@@ -189,6 +190,7 @@ const char *cudaGetErrorName(cudaError_t e) {
     case cudaErrorMapBufferObjectFailed: return "cudaErrorMapBufferObjectFailed";
     case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
     case cudaErrorHostMemoryAlreadyRegistered: return "cudaErrorHostMemoryAlreadyRegistered";
+    case cudaErrorHostMemoryNotRegistered: return "cudaErrorHostMemoryNotRegistered";
     default: return "cudaErrorUnknown";
     }
 }
@@ -408,16 +410,59 @@ cudaError_t cudaStreamSynchronize(cudaStream_t s) {
     return cudaSuccess;
 }
 
+/* Like the driver: a range registered twice, or unregistered without being registered, fails. */
 cudaError_t cudaHostRegister(void *ptr, size_t size, unsigned int flags) {
     ENTER("cudaHostRegister");
     if (!ptr || !size) return last_error = cudaErrorInvalidValue;
+    pthread_mutex_lock(&mu);
+    int slot = -1;
+    for (int i = 0; i < 64; i++) {
+        if (registered[i].ptr && (char *)ptr < (char *)registered[i].ptr + registered[i].size &&
+            (char *)registered[i].ptr < (char *)ptr + size) {
+            pthread_mutex_unlock(&mu);
+            return last_error = cudaErrorHostMemoryAlreadyRegistered;
+        }
+        if (!registered[i].ptr && slot < 0) slot = i;
+    }
+    if (slot < 0) {
+        pthread_mutex_unlock(&mu);
+        return last_error = cudaErrorMemoryAllocation;
+    }
+    registered[slot].ptr = ptr;
+    registered[slot].size = size;
     register_flags = flags;
+    pthread_mutex_unlock(&mu);
     return cudaSuccess;
 }
 
 cudaError_t cudaHostUnregister(void *ptr) {
     ENTER("cudaHostUnregister");
-    return ptr ? cudaSuccess : (last_error = cudaErrorInvalidValue);
+    pthread_mutex_lock(&mu);
+    for (int i = 0; ptr && i < 64; i++)
+        if (registered[i].ptr == ptr) {
+            registered[i].ptr = NULL;
+            pthread_mutex_unlock(&mu);
+            return cudaSuccess;
+        }
+    pthread_mutex_unlock(&mu);
+    return last_error = ptr ? cudaErrorHostMemoryNotRegistered : cudaErrorInvalidValue;
+}
+
+size_t fake_cuda_registered(const void *ptr) {
+    pthread_mutex_lock(&mu);
+    size_t n = 0;
+    for (int i = 0; i < 64; i++)
+        if (registered[i].ptr && registered[i].ptr == ptr) n = registered[i].size;
+    pthread_mutex_unlock(&mu);
+    return n;
+}
+
+int fake_cuda_registered_count(void) {
+    pthread_mutex_lock(&mu);
+    int n = 0;
+    for (int i = 0; i < 64; i++) n += registered[i].ptr != NULL;
+    pthread_mutex_unlock(&mu);
+    return n;
 }
 
 #include <dirent.h>

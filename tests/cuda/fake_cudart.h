@@ -1,5 +1,6 @@
 /* A test double of the CUDA runtime calls libshmhub_cuda uses, linked only into tests (never into
- * the library): "device" memory is host shared memory (one POSIX shm object per cudaMalloc, so IPC
+ * the library; the Python tests preload its shared build, libfake_cudart.so, in front of the real
+ * libcudart that libshmhub_cuda.so.1 links dynamically): "device" memory is host shared memory (one POSIX shm object per cudaMalloc, so IPC
  * handles really open in other processes), streams run synchronously, interprocess events are
  * counters in shared memory. Tests count calls, read the order of stream operations and make the
  * n-th call of a function fail. */
@@ -37,5 +38,8 @@ int fake_cuda_log(const fake_cuda_op **ops); /* returns the count */
 void fake_cuda_reap(int pid);
 /* Flags of the last cudaHostRegister call. */
 unsigned int fake_cuda_last_register_flags(void);
+/* Bytes registered by cudaHostRegister at exactly `ptr` (0: none), and live registrations. */
+size_t fake_cuda_registered(const void *ptr);
+int fake_cuda_registered_count(void);
 
 #endif

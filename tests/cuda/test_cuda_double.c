@@ -495,8 +495,10 @@ static void test_mirror_and_register(void) {
         CHECK(shmhub_stream_count(m) == 1 && shmhub_gpu_stream_count(g) == 1);
         CHECK_ST(shmhub_cuda_register(shmhub_stream_segment(m), 0), SHMHUB_OK);
         CHECK(fake_cuda_last_register_flags() == cudaHostRegisterPortable);
+        CHECK(fake_cuda_registered_count() == 1);
         CHECK_ST(shmhub_cuda_register(shmhub_stream_segment(m), 0), SHMHUB_E_BUSY);
         CHECK_ST(shmhub_cuda_unregister(shmhub_stream_segment(m)), SHMHUB_OK);
+        CHECK(fake_cuda_registered_count() == 0);
         CHECK_ST(shmhub_cuda_unregister(shmhub_stream_segment(m)), SHMHUB_E_INVALID);
         shmhub_stream_close(m);
     }

@@ -1,7 +1,9 @@
 """Real-GPU tests of shmhub.cuda (make test-gpu): C writer -> Python reader and back for every
 dtype, zero-copy consumers (torch.from_dlpack, torch.as_tensor, cupy.asarray, cupy.from_dlpack)
 that keep the stream alive, DLPack stream= and versioned capsules, event ordering from a Python
-writer, peek/validate, the CPU mirror, and CPU DLPack of segment arrays into torch.
+writer, peek/validate, the CPU mirror, CPU DLPack of segment arrays into torch, and pinned host
+segments (shmhub.cuda.register/pinned: page-locked per CUDA, H2D copies from them, read-only
+handles, a registration ending with its handle).
 
 Needs: SHMHUB_CUDA_LIBRARY (libshmhub_cuda.so.1), SHMHUB_GPU_PEER (the gpu_peer program), torch
 and cupy with a GPU. Each missing piece skips the module and says which.
@@ -206,3 +208,70 @@ def test_cpu_segment_arrays_to_torch_zero_copy(name):
     assert seg["b"][1] == 7
     seg.close()
     assert float(t.sum()) == float(np.arange(20).sum() + 42)  # the view kept the mapping
+
+
+def _memory_type(ptr: int) -> int:
+    """cudaPointerGetAttributes(ptr).type: 0 unregistered host memory, 1 page-locked host memory."""
+    return int(cupy.cuda.runtime.pointerGetAttributes(ptr).type)
+
+
+def test_pinned_segment_h2d(name):
+    seg = shmhub.create(name, {"x": ((1 << 20,), np.float32)})
+    x = seg["x"]
+    x[:] = np.arange(1 << 20, dtype=np.float32)
+    ptr = x.__array_interface__["data"][0]
+    assert _memory_type(ptr) == 0 and not torch.from_numpy(x).is_pinned()
+    with sc.pinned(seg):
+        assert sc.is_registered(seg)
+        assert _memory_type(ptr) == 1 and torch.from_numpy(x).is_pinned()
+        with pytest.raises(shmhub.BusyError, match=f"segment '{name}': already registered"):
+            sc.register(seg)
+        t = torch.from_numpy(x).to("cuda", non_blocking=True)  # pinned: an async DMA copy
+        c = cupy.empty(1 << 20, dtype=cupy.float32)
+        c.set(x)
+        torch.cuda.synchronize()
+        cupy.cuda.runtime.deviceSynchronize()
+        assert torch.equal(t.cpu(), torch.from_numpy(x))
+        assert np.array_equal(cupy.asnumpy(c), x)
+    assert not sc.is_registered(seg) and _memory_type(ptr) == 0
+    with pytest.raises(shmhub.InvalidError, match="not registered"):
+        sc.unregister(seg)
+    del t, c, x
+    seg.close()
+
+
+def test_pinned_read_only_segment_and_stream(name):
+    w = shmhub.create(name, {"x": ((4096,), np.uint8)})
+    w["x"][:] = 9
+    ro = shmhub.open(name, readonly=True)
+    sc.register(ro)                                # cudaHostRegisterReadOnly, implied
+    c = cupy.empty(4096, dtype=cupy.uint8)
+    c.set(ro["x"])                                 # H2D from the read-only registered mapping
+    assert int(c.sum()) == 9 * 4096
+    sc.unregister(ro)
+    ro.close()
+    w.close()
+    s = shmhub.Stream.create(name + ".s", (256,), np.float64, unlink_on_close=True)
+    s.write(np.ones(256))
+    with sc.pinned(s):
+        f = s.peek()
+        assert _memory_type(f.__array_interface__["data"][0]) == 1
+        assert float(cupy.asarray(f).sum()) == 256.0
+        del f
+    s.close()
+    gc.collect()
+
+
+def test_registration_ends_with_the_handle(name):
+    seg = shmhub.create(name, {"x": ((4096,), np.uint8)})
+    sc.register(seg)
+    x = seg["x"]
+    ptr = x.__array_interface__["data"][0]
+    seg.close()                                    # the view holds the mapping, still pinned
+    assert _memory_type(ptr) == 1
+    del x
+    gc.collect()                                   # unregistered, then unmapped
+    again = shmhub.open(name)
+    with sc.pinned(again):                         # a fresh mapping registers cleanly
+        pass
+    again.close()

@@ -7,7 +7,8 @@ import tree_sitter as ts
 import tree_sitter_julia as tsj
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-FILES = ["bindings/julia/src/LibShmHub.jl", "bindings/julia/src/LibShmHubCuda.jl", "bindings/julia/src/ShmHub.jl", "examples/julia/analytics.jl",
+FILES = ["bindings/julia/src/LibShmHub.jl", "bindings/julia/src/LibShmHubCuda.jl", "bindings/julia/src/ShmHub.jl",
+         "bindings/julia/src/ShmHubCuda.jl", "examples/julia/analytics.jl",
          "examples/julia/demo_consumer.jl"]
 
 

@@ -990,6 +990,10 @@ end
 
 # ---------------------------------------------------------------------------------------------
 
+# The hand-written CUDA layer, `ShmHub.Cuda` (GPUStream, pinned host segments). Defining it never
+# opens libshmhub_cuda: that happens on its first call, so loading ShmHub works without CUDA.
+include("ShmHubCuda.jl")
+
 function __init__()
     # Header/library agreement: the generated file's SHMHUB_VERSION_NUMBER against the library.
     check(L.shmhub_check_version(UInt32(L.SHMHUB_VERSION_NUMBER)))

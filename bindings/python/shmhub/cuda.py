@@ -13,25 +13,42 @@ whether the library loaded and sees a GPU, and ``unavailable_reason()`` why not.
 exposes its newest frame through ``__cuda_array_interface__`` (v3, with ``stream``) and
 ``__dlpack__``/``__dlpack_device__``; ``peek()`` returns a ``GPUFrame`` pinned to one frame, to
 ``validate()`` after use. docs/cuda.md has the rules (one import per process, lifetime, MPS).
+
+Pinned host segments: ``register(obj)`` page-locks the whole mapping of a ``shmhub.Segment`` or
+``shmhub.Stream`` (``cudaHostRegister``) so copies between it and the GPU run at pinned speed;
+``unregister(obj)`` undoes it, and ``with pinned(obj): ...`` does both:
+
+    >>> seg = shmhub.create("batch", {"x": ((4096, 1024), "float32")})
+    >>> with sc.pinned(seg):
+    ...     t = torch.from_numpy(seg["x"]).to("cuda", non_blocking=True)   # pinned-speed H2D
+
+A registration never outlives the mapping: when the segment's C handle finally closes (after
+``close()`` and its last view), it is unregistered first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
-from typing import Any, Optional, Tuple
+import threading
+from typing import Any, Iterator, Optional, Tuple
 
 import numpy as np
 
 from . import _dlpack
-from ._errors import _make
+from . import raw as _raw
+from ._core import Segment, Stream
+from ._errors import InvalidError, _make
 
-__all__ = ["GPUStream", "GPUFrame", "FrameInfo", "available", "unavailable_reason"]
+__all__ = ["GPUStream", "GPUFrame", "FrameInfo", "available", "unavailable_reason", "register",
+           "unregister", "is_registered", "pinned", "REGISTER_READ_ONLY"]
 
 _OK = 0
 _E_TIMEOUT = -10
 _E_OVERWRITTEN = -18
 MIRROR = 0x1
+REGISTER_READ_ONLY = 0x1  # SHMHUB_CUDA_REGISTER_READ_ONLY
 _CUDA_VERSION = 10100
 
 _DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -102,6 +119,8 @@ def _load() -> Any:
         "shmhub_gpu_stream_importers": (U32, [P]),
         "shmhub_gpu_stream_mirror_name": (ctypes.c_char_p, [P]),
         "shmhub_gpu_stream_name": (ctypes.c_char_p, [P]),
+        "shmhub_cuda_register": (I32, [P, U32]),
+        "shmhub_cuda_unregister": (I32, [P]),
     }
     for fn, (res, args) in sigs.items():
         f = getattr(lib, fn)
@@ -413,3 +432,116 @@ class GPUStream:
         return (f"GPUStream({self.name!r}, shape={self.shape}, dtype={self.dtype}, "
                 f"device={self.device}, slots={self.slots})")
 
+
+
+# ---- pinned host segments (shmhub_cuda_register / shmhub_cuda_unregister) ----------------------
+
+_pin_lock = threading.Lock()  # a register or unregister and the change of its handle's close
+
+
+class _Unpin:
+    """Stands in for a registered handle's close function: unregisters the mapping, then closes
+    the C handle, so a registration never outlives its mapping (CUDA would keep a stale range)."""
+
+    __slots__ = ("close_fn", "lib", "seg")
+
+    def __init__(self, close_fn: Any, lib: Any, seg: int) -> None:
+        self.close_fn = close_fn
+        self.lib = lib
+        self.seg = seg
+
+    def __call__(self, ptr: Any) -> None:
+        self.lib.shmhub_cuda_unregister(self.seg)  # a failure cannot stop the close (no raise here)
+        self.close_fn(ptr)
+
+
+def _segment_of(obj: Any, what: str) -> Tuple[Any, int, bool, str]:
+    """(the _Handle, the C segment pointer, read-only, a name for messages) of a Segment or Stream.
+    TypeError for anything else, ClosedError for a closed one."""
+    if isinstance(obj, Segment):
+        h = obj._h()
+        return h, int(h.ptr), obj.readonly, f"segment '{obj.name}'"
+    if isinstance(obj, Stream):
+        h = obj._h()
+        return h, int(_raw.shmhub_stream_segment(h.ptr)), obj.readonly, f"stream '{obj.name}'"
+    if isinstance(obj, (GPUStream, GPUFrame)):
+        raise TypeError(f"{what}: a GPU stream's frames are device memory; only host segments "
+                        "(shmhub.Segment, shmhub.Stream) are registered")
+    raise TypeError(f"{what} needs a shmhub.Segment or shmhub.Stream, not {type(obj).__name__}")
+
+
+def register(obj: Any, read_only: Optional[bool] = None) -> None:
+    """Page-locks the whole mapping of ``obj`` (a ``shmhub.Segment`` or ``shmhub.Stream``) for the
+    GPU with ``cudaHostRegister``, so copies between it and device memory run at pinned speed
+    (``torch.from_numpy(seg["x"]).to("cuda", non_blocking=True)``, ``cupy.asarray(...)``).
+
+    Args:
+        obj: an open Segment or Stream of this process.
+        read_only: register with ``cudaHostRegisterReadOnly`` (the GPU only reads the memory).
+            None (the default) follows the handle: a read-only handle is registered read-only,
+            a writable one read-write. False on a read-only handle is an error.
+
+    Call :func:`unregister` (or use :func:`pinned`) when done. Until then the registration lasts:
+    if the object is closed first, the mapping is unregistered when its C handle closes (after
+    the last view of it is gone).
+
+    Raises:
+        TypeError: ``obj`` is not a Segment or Stream (None, a GPUStream...), or ``read_only`` is
+            not a bool or None.
+        ClosedError (ValueError): ``obj`` is closed.
+        InvalidError (ValueError): ``read_only=False`` on a read-only handle.
+        BusyError (BlockingIOError): the mapping is already registered.
+        SpaceError (MemoryError): CUDA could not page-lock that much memory.
+        ShmHubError: another CUDA error (the message names the call and its error name).
+        RuntimeError: libshmhub_cuda cannot be loaded (``unavailable_reason()``).
+    """
+    if read_only is not None and not isinstance(read_only, bool):
+        raise TypeError(f"read_only must be a bool or None, not {type(read_only).__name__}")
+    h, seg, ro, what = _segment_of(obj, "register")
+    if ro and read_only is False:
+        raise InvalidError(_raw.SHMHUB_E_INVALID, f"{what}: a read-only handle can only be "
+                           "registered read-only (read_only=None or True)")
+    flags = REGISTER_READ_ONLY if (read_only or ro) else 0
+    lib = _need()
+    with _pin_lock:
+        _check(lib.shmhub_cuda_register(seg, flags))
+        h.close_fn = _Unpin(h.close_fn, lib, seg)
+
+
+def unregister(obj: Any) -> None:
+    """Undoes :func:`register` (``cudaHostUnregister``) for ``obj``, a Segment or Stream.
+
+    Raises:
+        TypeError: ``obj`` is not a Segment or Stream.
+        ClosedError (ValueError): ``obj`` is closed (its mapping is unregistered when its C
+            handle closes).
+        InvalidError (ValueError): ``obj``'s mapping is not registered.
+        ShmHubError: ``cudaHostUnregister`` failed (the mapping stays registered).
+        RuntimeError: libshmhub_cuda cannot be loaded.
+    """
+    h, seg, _, _ = _segment_of(obj, "unregister")
+    lib = _need()
+    with _pin_lock:
+        _check(lib.shmhub_cuda_unregister(seg))
+        if isinstance(h.close_fn, _Unpin):
+            h.close_fn = h.close_fn.close_fn
+
+
+def is_registered(obj: Any) -> bool:
+    """True while ``obj``'s mapping is registered through :func:`register` (TypeError for
+    anything but a Segment or Stream, ClosedError once it is closed)."""
+    h, _, _, _ = _segment_of(obj, "is_registered")
+    return isinstance(h.close_fn, _Unpin)
+
+
+@contextlib.contextmanager
+def pinned(obj: Any, read_only: Optional[bool] = None) -> Iterator[Any]:
+    """``with pinned(seg) as seg: ...``: :func:`register` on entry, :func:`unregister` on exit
+    (unless ``obj`` was closed inside the block: its C handle then unregisters when it closes).
+    Same arguments and exceptions as :func:`register`."""
+    register(obj, read_only)
+    try:
+        yield obj
+    finally:
+        if not obj.closed:
+            unregister(obj)
