@@ -1,7 +1,7 @@
 """The ``shmhub`` console command of the Python package (``shmhub ...`` after ``pip install``, or
 ``python -m shmhub ...``): ``list``, ``info``, ``watch``, ``unlink`` and ``purge``, with the same
 output, ``--json`` and exit status (0 success, 1 an operation failed, 2 usage error) as the C
-command (src/cli/shmhub.c); a test compares the two on the same segments. It uses only the raw
+command (src/cli/); a test compares the two on the same segments. It uses only the raw
 module, call for call as the C command does. ``create`` stays with the C command.
 """
 
@@ -21,7 +21,7 @@ EXIT_OK, EXIT_ERR, EXIT_USAGE = 0, 1, 2
 RATE_SAMPLE_S = 0.2
 
 
-# ---- formatting, as src/cli/shmhub.c ----------------------------------------------------------
+# ---- formatting, as src/cli/output.c -----------------------------------------------------------
 
 def pid_alive(pid: int) -> bool:
     """kill(pid, 0) succeeds or says EPERM (exists, someone else's): the C command's test."""
