@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* ---- unlink ----------------------------------------------------------------------------------- */
+
 const char CLI_USAGE_UNLINK[] =
     "usage: shmhub unlink NAME... [--dir DIR]\n"
     "\n"
@@ -14,8 +16,6 @@ const char CLI_USAGE_UNLINK[] =
     "\n"
     "  -d, --dir DIR  directory holding the segments\n"
     "  -h, --help     show this help\n";
-
-/* ---- unlink ----------------------------------------------------------------------------------- */
 
 int cli_cmd_unlink(int argc, char **argv)
 {
