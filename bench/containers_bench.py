@@ -9,6 +9,9 @@ Rows: set / get with 8 B and 4 KiB values and increments of one counter, from 1 
 SharedDict has capacity 4096 and 8 MiB of value bytes.
 Pool row: a 1 MiB buffer handed to another process, filled there and given back, vs a fresh
 segment created, filled and unlinked per buffer (anchor: the fresh segment).
+Each cell removes what its contender made in /dev/shm (UltraDict's control, stream and full-dump
+segments, shared-memory-dict's sm_NAME, lmdb's directory) at its end, also when it fails: a run
+leaves /dev/shm as it found it.
 """
 
 from __future__ import annotations
@@ -123,12 +126,17 @@ class Ultra:
 
     @staticmethod
     def drop(name):
+        """UltraDict keeps three segments: NAME (control), NAME_memory (the update stream) and,
+        once the stream has filled, a full dump under a random name (psm_...) that only the
+        control segment records. close(unlink=True) on an attached handle removes all three;
+        the two fixed names are removed again in case attaching fails."""
+        from UltraDict import UltraDict
         try:
-            from UltraDict import UltraDict
-            UltraDict.unlink_by_name(name, ignore_errors=True)
-            UltraDict.unlink_by_name(name + "_memory", ignore_errors=True)
+            UltraDict(name=name, create=False, auto_unlink=False).close(unlink=True)
         except Exception:
             pass
+        for n in (name, name + "_memory"):
+            UltraDict.unlink_by_name(n, ignore_errors=True)
 
 
 class SmDict:
@@ -155,9 +163,10 @@ class SmDict:
 
     @staticmethod
     def drop(name):
+        from shared_memory_dict.templates import MEMORY_NAME  # its segment: sm_NAME
         try:
             from multiprocessing import shared_memory as sm  # only in this benchmark, for cleanup
-            s = sm.SharedMemory(name=name)
+            s = sm.SharedMemory(name=MEMORY_NAME.format(name=name))
             s.close()
             s.unlink()
         except Exception:
@@ -197,6 +206,13 @@ class MgrDict:
 # ---- measurement -----------------------------------------------------------------------------
 
 def _worker(cls, name, op, size, n, q, proxy=None):
+    try:
+        q.put(_work(cls, name, op, size, n, proxy))
+    except Exception as e:  # the cell fails (and cleans up) instead of waiting for this worker
+        q.put(f"error: {type(e).__name__}: {e}")
+
+
+def _work(cls, name, op, size, n, proxy):
     if proxy is not None:
         MgrDict.proxies[name] = proxy
     c = cls(name)
@@ -214,32 +230,48 @@ def _worker(cls, name, op, size, n, q, proxy=None):
     else:
         for _ in range(n):
             c.incr("ctr")
-    q.put(time.perf_counter() - t0)
+    return time.perf_counter() - t0
+
+
+WORKER_TIMEOUT_S = 600  # a worker that died without a word fails its cell after this
 
 
 def measure(cls, op, size, procs, n):
+    """One cell: (ops/s summed over the processes, increments lost). Whatever the contender made
+    for the cell is removed at its end, also when the cell fails."""
     name = f"{TAG}-{cls.__name__}-{op}-{size}-{procs}"
-    proxy = None
-    if cls is MgrDict:
-        proxy = _MANAGER.dict()
-        MgrDict.proxies[name] = proxy
-    owner = cls(name, create=True)
-    if op == "get":
-        owner.set("k", VAL[size])
-    owner.close()  # lmdb refuses an environment inherited open across fork
-    ctx = mp.get_context("fork")
-    q = ctx.Queue()
-    ps = [ctx.Process(target=_worker, args=(cls, name, op, size, n, q, proxy)) for _ in range(procs)]
-    for p in ps:
-        p.start()
-    times = [q.get() for _ in ps]
-    for p in ps:
-        p.join()
-    owner = cls(name)
-    lost = procs * n - owner.count("ctr") if op == "incr" else 0
-    owner.close()
-    cls.drop(name)
-    return procs * n / max(times), lost
+    ps = []
+    try:
+        proxy = None
+        if cls is MgrDict:
+            proxy = _MANAGER.dict()
+            MgrDict.proxies[name] = proxy
+        owner = cls(name, create=True)
+        if op == "get":
+            owner.set("k", VAL[size])
+        owner.close()  # lmdb refuses an environment inherited open across fork
+        ctx = mp.get_context("fork")
+        q = ctx.Queue()
+        ps = [ctx.Process(target=_worker, args=(cls, name, op, size, n, q, proxy))
+              for _ in range(procs)]
+        for p in ps:
+            p.start()
+        times = [q.get(timeout=WORKER_TIMEOUT_S) for _ in ps]
+        for p in ps:
+            p.join()
+        failed = [t for t in times if isinstance(t, str)]
+        if failed:
+            raise RuntimeError(failed[0])
+        owner = cls(name)
+        lost = procs * n - owner.count("ctr") if op == "incr" else 0
+        owner.close()
+        return procs * n / max(times), lost
+    finally:
+        for p in ps:  # a worker still running when the cell failed
+            if p.is_alive():
+                p.kill()
+            p.join()
+        cls.drop(name)
 
 
 def pool_handover(rounds):

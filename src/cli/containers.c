@@ -1,6 +1,7 @@
 /* The CLI's container commands: `create NAME --dict|--pool ...`, `dict get|set|keys`, and the
  * one-line summaries that list/info show for dictionaries and pools. Exit status as the rest of
  * the CLI: 0 success, 1 an operation failed, 2 usage error. */
+#include "cli.h" /* exit statuses, PARSE_ONLY */
 #include "containers.h"
 
 #include <getopt.h>
@@ -8,19 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Built for tests/fuzz/fuzz_cli.c (SHMHUB_CLI_NO_MAIN), the commands parse and check their
- * arguments, then return before anything touches a segment (shmhub.c defines the flag). */
-#ifdef SHMHUB_CLI_NO_MAIN
-extern int shmhub_cli_parse_only;
-#define PARSE_ONLY shmhub_cli_parse_only
-#else
-#define PARSE_ONLY 0
-#endif
-
-#define EXIT_OK 0
-#define EXIT_ERR 1
-#define EXIT_USAGE 2
 
 const char CLI_USAGE_DICT[] =
     "usage: shmhub dict get NAME KEY [--json] [--dir DIR]\n"

@@ -1,5 +1,6 @@
-/* libFuzzer target for the CLI's argument parser (src/cli/shmhub.c built with SHMHUB_CLI_NO_MAIN:
- * every command parses and checks its arguments, then returns before touching a segment).
+/* libFuzzer target for the CLI's argument parser (the sources of src/cli/ in SHMHUB_CLI_SOURCES,
+ * built with SHMHUB_CLI_NO_MAIN: every command parses and checks its arguments, then returns
+ * before touching a segment).
  * The input is the argument vector, arguments separated by NUL bytes (argv[0] is "shmhub").
  * A crash, a sanitizer report, or an exit code other than 0 (ok), 1 (error) or 2 (usage) is a bug. */
 #include <getopt.h>

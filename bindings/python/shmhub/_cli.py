@@ -1,7 +1,7 @@
 """The ``shmhub`` console command of the Python package (``shmhub ...`` after ``pip install``, or
 ``python -m shmhub ...``): ``list``, ``info``, ``watch``, ``unlink`` and ``purge``, with the same
 output, ``--json`` and exit status (0 success, 1 an operation failed, 2 usage error) as the C
-command (src/cli/shmhub.c); a test compares the two on the same segments. It uses only the raw
+command (src/cli/); a test compares the two on the same segments. It uses only the raw
 module, call for call as the C command does. ``create`` stays with the C command.
 """
 
@@ -19,9 +19,10 @@ from . import raw as _raw
 
 EXIT_OK, EXIT_ERR, EXIT_USAGE = 0, 1, 2
 RATE_SAMPLE_S = 0.2
+ROW_CELL_MAX = 1024 + 64 - 1  # a table cell of src/cli/cli.h, without its NUL
 
 
-# ---- formatting, as src/cli/shmhub.c ----------------------------------------------------------
+# ---- formatting, as src/cli/output.c -----------------------------------------------------------
 
 def pid_alive(pid: int) -> bool:
     """kill(pid, 0) succeeds or says EPERM (exists, someone else's): the C command's test."""
@@ -127,11 +128,112 @@ def extents(addr: int, ndim: int) -> Tuple[int, ...]:
     return tuple(_raw.shape_tuple(addr, ndim))
 
 
+# ---- dictionaries and pools, as src/cli/containers.c -------------------------------------------
+
+CONTAINER_KINDS = {_raw.SHMHUB_KIND_DICT: "dict", _raw.SHMHUB_KIND_POOL: "pool"}
+
+
+def fmt_bytes(v: int) -> str:
+    """64B, 4KiB, 1MiB, 2GiB: the largest binary unit that divides v."""
+    for shift, unit in ((30, "GiB"), (20, "MiB"), (10, "KiB")):
+        if v >= 1 << shift and v % (1 << shift) == 0:
+            return f"{v >> shift}{unit}"
+    return f"{v}B"
+
+
+class Container:
+    """Dictionary or pool ``name`` opened read-only through the raw module, as the C command
+    opens one; ``status`` is nonzero (and ``handle`` None) when the open failed."""
+
+    def __init__(self, name: str, kind: int, dir: Optional[str],
+                 timeout_ns: Optional[int] = None) -> None:
+        self.kind = kind
+        self.label = CONTAINER_KINDS[kind]
+        opts = _raw.shmhub_segment_opts()
+        keep = _dir_buffer(opts, dir)
+        opts.flags = _raw.SHMHUB_READ_ONLY | _raw.SHMHUB_ALLOW_FOREIGN_OWNER
+        if timeout_ns is not None:
+            opts.open_timeout_ns = timeout_ns
+        if kind == _raw.SHMHUB_KIND_DICT:
+            o = _raw.shmhub_dict_opts()
+            _raw.dict_opts_set_segment(o, opts)
+            self.status, self.handle = _raw.shmhub_dict_open(name, o)
+        else:
+            o = _raw.shmhub_pool_opts()
+            _raw.pool_opts_set_segment(o, opts)
+            self.status, self.handle = _raw.shmhub_pool_open(name, o)
+        del keep
+        if self.status:
+            self.handle = None
+
+    def close(self) -> None:
+        if self.handle is not None:
+            (_raw.shmhub_dict_close if self.kind == _raw.SHMHUB_KIND_DICT
+             else _raw.shmhub_pool_close)(self.handle)
+        self.handle = None
+
+    def pool_stats(self) -> List[Dict[str, int]]:
+        out = []
+        for c in range(_raw.shmhub_pool_nclasses(self.handle)):
+            s = _raw.shmhub_pool_stats_info()
+            if _raw.shmhub_pool_stats(self.handle, c, s):
+                break
+            out.append({k: int(getattr(s, k)) for k in (
+                "buffer_bytes", "count", "in_use", "high_water", "reclaimed", "acquires")})
+        return out
+
+    def summary_json(self) -> Any:
+        """list/info's "dict" object or "pool" array (None when unreadable)."""
+        h = self.handle
+        if h is None:
+            return None
+        if self.kind == _raw.SHMHUB_KIND_DICT:
+            return {"keys": _raw.shmhub_dict_len(h), "capacity": _raw.shmhub_dict_capacity(h),
+                    "value_bytes_used": _raw.shmhub_dict_bytes_used(h),
+                    "value_bytes": _raw.shmhub_dict_value_bytes(h),
+                    "writes": _raw.shmhub_dict_writes(h),
+                    "recoveries": _raw.shmhub_dict_recoveries(h)}
+        return self.pool_stats()
+
+    def summary_text(self) -> str:
+        """"dict 3/1024 keys, ..." or "pool 4KiB: 1/4 in use (peak 2, reclaimed 0), ..."."""
+        d = self.summary_json()
+        if d is None:
+            return f"{self.label} (unreadable)"
+        if self.kind == _raw.SHMHUB_KIND_DICT:
+            return (f"dict {d['keys']}/{d['capacity']} keys, {d['value_bytes_used']}/"
+                    f"{d['value_bytes']} value bytes, {d['writes']} writes, "
+                    f"{d['recoveries']} recoveries")
+        return "pool" + "".join(
+            f"{',' if i else ''} {fmt_bytes(s['buffer_bytes'])}: {s['in_use']}/{s['count']} in use "
+            f"(peak {s['high_water']}, reclaimed {s['reclaimed']})" for i, s in enumerate(d))
+
+    def unit(self) -> str:
+        """What watch counts: a dictionary's writes, a pool's acquires."""
+        return "writes" if self.kind == _raw.SHMHUB_KIND_DICT else "acquires"
+
+    def counter(self) -> int:
+        """A dictionary's writes (sets, deletes, adds...), or a pool's acquires over its classes."""
+        if self.kind == _raw.SHMHUB_KIND_DICT:
+            return _raw.shmhub_dict_writes(self.handle)
+        return sum(s["acquires"] for s in self.pool_stats())
+
+
+def container_summary(name: str, kind: int, dir: Optional[str], as_json: bool) -> Any:
+    """list/info's summary of a dictionary or pool (a fresh read-only open, as the C command)."""
+    c = Container(name, kind, dir)
+    try:
+        return c.summary_json() if as_json else c.summary_text()
+    finally:
+        c.close()
+
+
 # ---- one segment as list/info see it ------------------------------------------------------------
 
 class Entry:
     def __init__(self, name: str, dir: Optional[str], timeout_ns: int) -> None:
         self.name = name
+        self.dir = dir
         self.seg: Any = None
         self.stream: Any = None
         self.error = ""
@@ -231,8 +333,11 @@ class Entry:
         d.update({"creator_pid": pid, "creator_uid": _raw.shmhub_segment_creator_uid(seg),
                   "creator_alive": pid_alive(pid),
                   "created_ns": _raw.shmhub_segment_created_ns(seg), "age_s": F3(self.age_s()),
-                  "stream": self.stream_json(), "status": "ok",
-                  "error": self.stream_error or None})
+                  "stream": self.stream_json()})
+        kind = _raw.shmhub_segment_kind(seg)
+        if kind in CONTAINER_KINDS:
+            d[CONTAINER_KINDS[kind]] = container_summary(self.name, kind, self.dir, True)
+        d.update({"status": "ok", "error": self.stream_error or None})
         return d
 
     def row(self) -> List[str]:
@@ -242,9 +347,14 @@ class Entry:
         pid = _raw.shmhub_segment_creator_pid(seg)
         owner = (f"uid {_raw.shmhub_segment_creator_uid(seg)} pid {pid} "
                  f"{'alive' if pid_alive(pid) else 'dead'}")
-        kind = _raw.shmhub_kind_name(_raw.shmhub_segment_kind(seg)) or "unknown"
-        contents = (self.stream_summary() if _raw.shmhub_segment_kind(seg) == _raw.SHMHUB_KIND_STREAM
-                    else self.arrays_summary())
+        code = _raw.shmhub_segment_kind(seg)
+        kind = _raw.shmhub_kind_name(code) or "unknown"
+        if code == _raw.SHMHUB_KIND_STREAM:
+            contents = self.stream_summary()
+        elif code in CONTAINER_KINDS:  # the C command's table cell holds 1087 characters
+            contents = container_summary(self.name, code, self.dir, False)[:ROW_CELL_MAX]
+        else:
+            contents = self.arrays_summary()
         return [sanitize(self.name), kind, fmt_size(_raw.shmhub_segment_size(seg)), owner,
                 fmt_age(self.age_s()), contents]
 
@@ -374,6 +484,9 @@ def print_info_human(e: Entry) -> None:
         print(f"      nbytes:    {_raw.shmhub_array_nbytes(arr)}")
         print(f"      offset:    {_raw.shmhub_array_offset(arr)} "
               f"({'aligned' if aligned(arr) else 'NOT aligned'})")
+    kind = _raw.shmhub_segment_kind(seg)
+    if kind in CONTAINER_KINDS:
+        print(f"contents:        {container_summary(e.name, kind, e.dir, False)}")
     if _raw.shmhub_segment_kind(seg) != _raw.SHMHUB_KIND_STREAM:
         return
     st = e.stream
@@ -468,6 +581,37 @@ def cmd_purge(a: argparse.Namespace) -> int:
     return rc
 
 
+WATCH_OPEN_TIMEOUT_NS = 1_000_000_000
+
+
+class _OpenError(Exception):
+    """A segment watch cannot open; the message is the library's."""
+
+
+def _watch_open(name: str, dir: Optional[str], sopts: Any) -> Tuple[Any, Any]:
+    """(stream, container) for watch: a dictionary or pool as the C command's cli_counter_open
+    finds it (the segment's kind first), anything else opened as a stream. Raises _OpenError."""
+    opts = _raw.shmhub_segment_opts()
+    keep = _dir_buffer(opts, dir)
+    opts.flags = _raw.SHMHUB_READ_ONLY | _raw.SHMHUB_ALLOW_FOREIGN_OWNER
+    opts.open_timeout_ns = WATCH_OPEN_TIMEOUT_NS
+    st, seg = _raw.shmhub_segment_open(name, opts)
+    del keep
+    if st:
+        raise _OpenError(_raw.shmhub_last_error())
+    kind = _raw.shmhub_segment_kind(seg)
+    _raw.shmhub_segment_close(seg)
+    if kind in CONTAINER_KINDS:
+        c = Container(name, kind, dir, WATCH_OPEN_TIMEOUT_NS)
+        if c.status:
+            raise _OpenError(_raw.shmhub_last_error())
+        return None, c
+    st, s = _raw.shmhub_stream_open(name, sopts)
+    if st:
+        raise _OpenError(_raw.shmhub_last_error())
+    return s, None
+
+
 def cmd_watch(a: argparse.Namespace) -> int:
     if not (a.interval > 0) or a.interval > 86400:
         return usage_error("watch", f"bad --interval '{a.interval}': expected seconds > 0 (up to 86400)")
@@ -476,18 +620,22 @@ def cmd_watch(a: argparse.Namespace) -> int:
     opts = _raw.shmhub_segment_opts()
     keep = _dir_buffer(opts, a.dir)
     opts.flags = _raw.SHMHUB_READ_ONLY | _raw.SHMHUB_ALLOW_FOREIGN_OWNER
-    opts.open_timeout_ns = 1_000_000_000
+    opts.open_timeout_ns = WATCH_OPEN_TIMEOUT_NS
     sopts = _raw.shmhub_stream_opts()
     _raw.stream_opts_set_segment(sopts, opts)
-    streams: List[Tuple[str, Any]] = []
+    # (name, stream or None, Container or None): a dictionary's writes or a pool's acquires
+    # take a stream's place, as in the C command
+    watched: List[Tuple[str, Any, Optional[Container]]] = []
     rc = EXIT_OK
     try:
         for n in a.names:
-            st, s = _raw.shmhub_stream_open(n, sopts)
-            if st:
-                return report(n, _raw.shmhub_last_error())
-            streams.append((n, s))
-        prev = [_raw.shmhub_stream_count(s) for _, s in streams]
+            try:
+                s, c = _watch_open(n, a.dir, sopts)
+            except _OpenError as err:
+                return report(n, str(err))
+            watched.append((n, s, c))
+        prev = [_raw.shmhub_stream_count(s) if s is not None else c.counter()
+                for _, s, c in watched]
         tty = not a.json and sys.stdout.isatty()
         prev_t = time.monotonic()
         k = 0
@@ -503,30 +651,41 @@ def cmd_watch(a: argparse.Namespace) -> int:
                 t = time.monotonic()
                 dt, prev_t = t - prev_t, t
                 when = fmt_time(now_ns())
-                rows = []
-                for i, (n, s) in enumerate(streams):
-                    c = _raw.shmhub_stream_count(s)
+                rows, containers = [], []
+                table = [["NAME", "HZ", "MB/S", "COUNT", "MISSED", "LAST", "WRITER"]]
+                for i, (n, s, c) in enumerate(watched):
+                    if c is not None:
+                        count = c.counter()
+                        hz = (count - prev[i]) / dt if dt > 0 and count >= prev[i] else 0.0
+                        prev[i] = count
+                        containers.append({"name": n, "kind": c.label, c.unit(): count,
+                                           f"{c.unit()}_per_s": F3(hz)})
+                        table.append([sanitize(n), "%.1f" % hz, "-", str(count), "-", "-",
+                                      f"{c.label} {c.unit()}/s"])
+                        continue
+                    count = _raw.shmhub_stream_count(s)
                     slots = _raw.shmhub_stream_slots(s)
-                    delta = c - prev[i] if c >= prev[i] else 0
-                    prev[i] = c
+                    delta = count - prev[i] if count >= prev[i] else 0
+                    prev[i] = count
                     hz = delta / dt if dt > 0 else 0.0
                     mb_s = hz * _raw.shmhub_stream_frame_nbytes(s) / 1e6
                     age = write_age_s(s)
                     wpid = _raw.shmhub_stream_writer_pid(s)
-                    rows.append({"name": n, "count": c, "hz": F3(hz), "mb_s": F3(mb_s),
-                                 "missed": delta - slots if delta > slots else 0,
-                                 "last_write_age_s": None if age < 0 else F3(age),
-                                 "writer_pid": wpid, "writer_alive": pid_alive(wpid)})
+                    r = {"name": n, "count": count, "hz": F3(hz), "mb_s": F3(mb_s),
+                         "missed": delta - slots if delta > slots else 0,
+                         "last_write_age_s": None if age < 0 else F3(age),
+                         "writer_pid": wpid, "writer_alive": pid_alive(wpid)}
+                    rows.append(r)
+                    table.append([sanitize(n), "%.1f" % hz, "%.2f" % mb_s, str(count),
+                                  str(r["missed"]), fmt_write_age(age),
+                                  f"{wpid} {'alive' if r['writer_alive'] else 'dead'}"
+                                  if wpid > 0 else "none"])
                 if a.json:
-                    print(dump({"time": when, "streams": rows}))
+                    out: Dict[str, Any] = {"time": when, "streams": rows}
+                    if containers:  # only when some are watched, as the C command
+                        out["containers"] = containers
+                    print(dump(out))
                 else:
-                    table = [["NAME", "HZ", "MB/S", "COUNT", "MISSED", "LAST", "WRITER"]]
-                    for r in rows:
-                        age = -1.0 if r["last_write_age_s"] is None else float(r["last_write_age_s"])
-                        table.append([sanitize(r["name"]), "%.1f" % r["hz"], "%.2f" % r["mb_s"],
-                                      str(r["count"]), str(r["missed"]), fmt_write_age(age),
-                                      f"{r['writer_pid']} {'alive' if r['writer_alive'] else 'dead'}"
-                                      if r["writer_pid"] > 0 else "none"])
                     if tty:
                         sys.stdout.write("\033[H\033[2J")
                     print(when)
@@ -540,8 +699,11 @@ def cmd_watch(a: argparse.Namespace) -> int:
         finally:
             signal.signal(signal.SIGTERM, old)
     finally:
-        for _, s in streams:
-            _raw.shmhub_stream_close(s)
+        for _, s, c in watched:
+            if s is not None:
+                _raw.shmhub_stream_close(s)
+            if c is not None:
+                c.close()
         del keep
     return rc
 
@@ -581,13 +743,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="(streams) do not measure the write rate")
     c.add_argument("-d", "--dir", help="directory holding the segment")
     c.set_defaults(run=cmd_info, no_rate=False)
-    c = sub.add_parser("watch", help="show streams' rates as they run")
+    c = sub.add_parser("watch", help="rates of streams, dicts and pools as they run")
     c.add_argument("names", metavar="NAME", nargs="+")
     c.add_argument("-j", "--json", action="store_true", help="one JSON object per line per refresh")
     c.add_argument("-i", "--interval", type=float, default=1.0,
                    help="seconds between refreshes (default 1)")
     c.add_argument("-c", "--count", type=int, help="stop after N refreshes")
-    c.add_argument("-d", "--dir", help="directory holding the streams")
+    c.add_argument("-d", "--dir", help="directory holding the streams, dicts and pools")
     c.set_defaults(run=cmd_watch)
     c = sub.add_parser("unlink", help="remove segments")
     c.add_argument("names", metavar="NAME", nargs="+")

@@ -8,6 +8,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -137,3 +139,93 @@ def test_unlink_and_watch_match_c(shm_dir, c_cli):
     assert not os.path.exists(os.path.join(shm_dir, "shmhub.w"))
     p = run([PY_SCRIPT], "frobnicate", check=False)
     assert p.returncode == 2
+
+
+@pytest.fixture
+def containers(shm_dir):
+    """A dictionary with three keys and a pool with one buffer in use, both of this process."""
+    d = shmhub.SharedDict.create("d", capacity=16, value_bytes=4096, dir=shm_dir)
+    d["a"], d["b"], d["c"] = 1, 2.5, "three"
+    p = shmhub.MemoryPool.create("p", classes=[(4096, 4), (1 << 20, 2)], dir=shm_dir)
+    buf = p.acquire(100)
+    yield d, p
+    p.release(buf)
+    p.close()
+    d.close()
+
+
+@pytest.mark.parametrize("py", [[PY_SCRIPT], [sys.executable, "-m", "shmhub"]])
+def test_list_and_info_show_containers_as_c(containers, shm_dir, c_cli, py):
+    c = json.loads(run([c_cli], "list", "--json", "--no-rate", "--dir", shm_dir).stdout)
+    p = json.loads(run(py, "list", "--json", "--no-rate", "--dir", shm_dir).stdout)
+    assert strip_times(p) == strip_times(c)
+    assert [(e["name"], e["kind"]) for e in p] == [("d", "dict"), ("p", "pool")]
+    used = p[0]["dict"]["value_bytes_used"]
+    assert p[0]["dict"] == {"keys": 3, "capacity": 16, "value_bytes_used": used,
+                            "value_bytes": 4096, "writes": 3, "recoveries": 0} and used > 0
+    assert [(k["buffer_bytes"], k["count"], k["in_use"], k["acquires"]) for k in p[1]["pool"]] == \
+        [(4096, 4, 1, 1), (1 << 20, 2, 0, 0)]
+    c_txt = run([c_cli], "list", "--no-rate", "--dir", shm_dir).stdout
+    p_txt = run(py, "list", "--no-rate", "--dir", shm_dir).stdout
+    assert norm_text(p_txt) == norm_text(c_txt)
+    assert "dict 3/16 keys" in p_txt
+    assert "pool 4KiB: 1/4 in use (peak 1, reclaimed 0), 1MiB: 0/2" in p_txt
+    for name in ("d", "p"):
+        c = run([c_cli], "info", name, "--json", "--dir", shm_dir).stdout
+        p = run(py, "info", name, "--json", "--dir", shm_dir).stdout
+        assert strip_times(json.loads(p)) == strip_times(json.loads(c))
+        c = run([c_cli], "info", name, "--dir", shm_dir).stdout
+        p = run(py, "info", name, "--dir", shm_dir).stdout
+        assert norm_text(p) == norm_text(c)
+        assert "\ncontents:        " + ("dict 3/16 keys" if name == "d" else "pool 4KiB: 1/4") in p
+
+
+def test_watch_shows_containers_as_c(containers, shm_dir, c_cli):
+    """A dictionary being written and a pool being acquired while watch runs: both show rates
+    above 0, with the C command's JSON fields and table cells."""
+    d, pool = containers
+    s = shmhub.Stream.create("s", 4, "u1", dir=shm_dir)
+    s.write(np.zeros(4, "u1"))
+    stop = threading.Event()
+
+    def busy():
+        i = 0
+        while not stop.is_set():
+            d["n"] = i
+            pool.release(pool.acquire(64))
+            i += 1
+
+    t = threading.Thread(target=busy)
+    t.start()
+    try:
+        while d.writes < 10:  # the writer is under way before watch takes its first sample
+            time.sleep(0.01)
+        args = ["watch", "s", "d", "p", "--json", "--count", "2", "--interval", "0.2", "--dir",
+                shm_dir]
+        c = [json.loads(ln) for ln in run([c_cli], *args).stdout.splitlines()]
+        p = [json.loads(ln) for ln in run([PY_SCRIPT], *args).stdout.splitlines()]
+        txt = run([PY_SCRIPT], "watch", "d", "p", "--count", "1", "--interval", "0.2", "--dir",
+                  shm_dir).stdout
+    finally:
+        stop.set()
+        t.join()
+        s.close()
+    assert len(c) == len(p) == 2
+    for cj, pj in zip(c, p):
+        assert list(cj) == list(pj) == ["time", "streams", "containers"]
+        assert [list(x) for x in cj["streams"]] == [list(x) for x in pj["streams"]]
+        assert [list(x) for x in cj["containers"]] == [list(x) for x in pj["containers"]] == [
+            ["name", "kind", "writes", "writes_per_s"], ["name", "kind", "acquires", "acquires_per_s"]]
+        assert [x["name"] for x in pj["streams"]] == ["s"]
+        dj, pl = pj["containers"]
+        assert (dj["name"], dj["kind"], pl["name"], pl["kind"]) == ("d", "dict", "p", "pool")
+        assert dj["writes_per_s"] > 0 and pl["acquires_per_s"] > 0
+        assert dj["writes"] >= 10 and pl["acquires"] >= 2
+    assert p[1]["containers"][0]["writes"] > p[0]["containers"][0]["writes"]
+    assert p[1]["containers"][1]["acquires"] > p[0]["containers"][1]["acquires"]
+    rows = {ln.split()[0]: ln.split() for ln in txt.splitlines()[1:] if ln.strip()}
+    assert rows["NAME"] == ["NAME", "HZ", "MB/S", "COUNT", "MISSED", "LAST", "WRITER"]
+    for name, kind, unit in (("d", "dict", "writes/s"), ("p", "pool", "acquires/s")):
+        r = rows[name]  # NAME HZ - COUNT - - KIND UNIT
+        assert r[2] == r[4] == r[5] == "-" and r[6:] == [kind, unit], r
+        assert float(r[1]) > 0 and int(r[3]) > 0, r
