@@ -554,9 +554,6 @@ class Segment(Mapping[str, SharedArray]):
             raise ClosedError(_raw.SHMHUB_E_INVALID, f"segment '{self._name}' is closed")
         return h
 
-    def _ptr(self) -> Any:
-        return self._h().ptr
-
     def __getitem__(self, array_name: str) -> SharedArray:
         view = self._views.get(array_name)
         if view is not None:
@@ -602,27 +599,32 @@ class Segment(Mapping[str, SharedArray]):
     @property
     def path(self) -> str:
         """The segment's file (``/dev/shm/shmhub.NAME`` or ``DIR/shmhub.NAME``)."""
-        return _raw.shmhub_segment_path(self._ptr())
+        h = self._h()
+        return _raw.shmhub_segment_path(h.ptr)
 
     @property
     def kind(self) -> str:
         """``"arrays"`` (other kinds open only read-only, for inspection)."""
-        return _raw.shmhub_kind_name(_raw.shmhub_segment_kind(self._ptr()))
+        h = self._h()
+        return _raw.shmhub_kind_name(_raw.shmhub_segment_kind(h.ptr))
 
     @property
     def size(self) -> int:
         """Total mapped bytes, header included."""
-        return _raw.shmhub_segment_size(self._ptr())
+        h = self._h()
+        return _raw.shmhub_segment_size(h.ptr)
 
     @property
     def creator_pid(self) -> int:
         """Process id of the segment's creator."""
-        return _raw.shmhub_segment_creator_pid(self._ptr())
+        h = self._h()
+        return _raw.shmhub_segment_creator_pid(h.ptr)
 
     @property
     def created(self) -> float:
         """Creation time, seconds since the epoch."""
-        return _raw.shmhub_segment_created_ns(self._ptr()) / _NS
+        h = self._h()
+        return _raw.shmhub_segment_created_ns(h.ptr) / _NS
 
     @property
     def readonly(self) -> bool:
@@ -641,7 +643,8 @@ class Segment(Mapping[str, SharedArray]):
 
     def info(self) -> Dict[str, Any]:
         """Everything ``shmhub info`` shows, as a dict."""
-        seg = self._ptr()
+        h = self._h()
+        seg = h.ptr
         arrays = []
         for n in self._order:
             status, arr = _raw.shmhub_segment_find(seg, n)
@@ -1071,9 +1074,6 @@ class Stream:
             raise ClosedError(_raw.SHMHUB_E_INVALID, f"stream '{self._name}' is closed")
         return h
 
-    def _ptr(self) -> Any:
-        return self._h().ptr
-
     def _closed_msg(self) -> str:
         return f"stream '{self._name}' was closed while waiting"
 
@@ -1087,7 +1087,8 @@ class Stream:
     @property
     def slots(self) -> int:
         """Frames the ring holds."""
-        return _raw.shmhub_stream_slots(self._ptr())
+        h = self._h()
+        return _raw.shmhub_stream_slots(h.ptr)
 
     @property
     def multi_writer(self) -> bool:
@@ -1097,12 +1098,14 @@ class Stream:
     @property
     def count(self) -> int:
         """Frames committed so far (the newest sequence number)."""
-        return _raw.shmhub_stream_count(self._ptr())
+        h = self._h()
+        return _raw.shmhub_stream_count(h.ptr)
 
     @property
     def last_write_time(self) -> Optional[float]:
         """Time of the newest commit (seconds since the epoch), or None before the first."""
-        ns = _raw.shmhub_stream_last_write_ns(self._ptr())
+        h = self._h()
+        ns = _raw.shmhub_stream_last_write_ns(h.ptr)
         return ns / _NS if ns else None
 
     @property
@@ -1120,16 +1123,19 @@ class Stream:
     @property
     def cursor(self) -> int:
         """Sequence number of the last frame this handle returned."""
-        return _raw.shmhub_stream_cursor(self._ptr())
+        h = self._h()
+        return _raw.shmhub_stream_cursor(h.ptr)
 
     def seek(self, seq: int) -> None:
         """The next read_next() returns frame seq + 1 (or the oldest in the ring; 0 replays it)."""
-        _raw.shmhub_stream_seek(self._ptr(), _index(seq, "seq", 0, 2**64 - 1))
+        h = self._h()
+        _raw.shmhub_stream_seek(h.ptr, _index(seq, "seq", 0, 2**64 - 1))
 
     @property
     def writer_pid(self) -> int:
         """Process id of the process that last claimed the writer role (0 if none)."""
-        return _raw.shmhub_stream_writer_pid(self._ptr())
+        h = self._h()
+        return _raw.shmhub_stream_writer_pid(h.ptr)
 
     def writer_alive(self) -> bool:
         """True if the process that last claimed the writer role is alive (a poll; the
@@ -1139,7 +1145,8 @@ class Stream:
     @property
     def recoveries(self) -> int:
         """How many times a writer took the writer lock or role over from a dead process."""
-        return _raw.shmhub_stream_recoveries(self._ptr())
+        h = self._h()
+        return _raw.shmhub_stream_recoveries(h.ptr)
 
     def lock(self, timeout: Optional[float] = None) -> SegmentLock:
         """The stream segment's cross-process lock (:class:`SegmentLock`), independent of the

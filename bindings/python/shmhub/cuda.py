@@ -324,38 +324,46 @@ class GPUStream:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def _handle(self) -> int:
-        if self._own is None or self._closed:
+    def _owner(self) -> Any:
+        """The C handle's owner, for a local that holds it across a C call (ctypes releases the
+        GIL): a close() in another thread then cannot free the handle under the call."""
+        own = self._own
+        if own is None or self._closed:
             raise ValueError(f"gpu stream '{self.name}' is closed")
-        return self._own.h
+        return own
 
     # ---- properties ----
     @property
     def count(self) -> int:
         """Number of committed frames."""
-        return int(_lib.shmhub_gpu_stream_count(self._handle()))
+        own = self._owner()
+        return int(_lib.shmhub_gpu_stream_count(own.h))
 
     @property
     def importers(self) -> int:
-        return int(_lib.shmhub_gpu_stream_importers(self._handle()))
+        own = self._owner()
+        return int(_lib.shmhub_gpu_stream_importers(own.h))
 
     @property
     def is_creator(self) -> bool:
-        return bool(_lib.shmhub_gpu_stream_is_creator(self._handle()))
+        own = self._owner()
+        return bool(_lib.shmhub_gpu_stream_is_creator(own.h))
 
     # ---- writing and reading ----
     def write(self, array: Any, stream: Any = None) -> None:
         """Publishes ``array`` (a contiguous CUDA array of one frame's bytes), ordered on
         ``stream`` (None: the legacy default stream, which PyTorch and CuPy use by default)."""
         ptr, _ = _device_buffer(array, self.nbytes, "the frame")
-        _check(_lib.shmhub_gpu_stream_write_device(self._handle(), ptr, self.nbytes,
+        own = self._owner()
+        _check(_lib.shmhub_gpu_stream_write_device(own.h, ptr, self.nbytes,
                                                    _stream_handle(stream)))
 
     def read(self, out: Any, stream: Any = None) -> FrameInfo:
         """Copies the newest frame into ``out`` on the GPU, ordered after its write (no host
         wait). Returns the frame's info (reused by the next read: copy what you keep)."""
         ptr, _ = _device_buffer(out, self.nbytes, "out")
-        _check(_lib.shmhub_gpu_stream_read_latest_device(self._handle(), ptr, self.nbytes,
+        own = self._owner()
+        _check(_lib.shmhub_gpu_stream_read_latest_device(own.h, ptr, self.nbytes,
                                                          _stream_handle(stream),
                                                          ctypes.byref(self._info)))
         return self._info
@@ -363,7 +371,8 @@ class GPUStream:
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Waits on the host for a frame newer than the last one read; False on timeout."""
         ns = -1 if timeout is None else int(timeout * 1e9)
-        st = _lib.shmhub_gpu_stream_wait(self._handle(), ns)
+        own = self._owner()
+        st = _lib.shmhub_gpu_stream_wait(own.h, ns)
         if st == _E_TIMEOUT:
             return False
         _check(st)
@@ -373,12 +382,14 @@ class GPUStream:
         """The newest frame, zero-copy; ``stream`` (None: legacy default) waits for its write."""
         info = FrameInfo()
         p = ctypes.c_void_p()
-        _check(_lib.shmhub_gpu_stream_peek_device(self._handle(), ctypes.byref(p),
+        own = self._owner()
+        _check(_lib.shmhub_gpu_stream_peek_device(own.h, ctypes.byref(p),
                                                   _stream_handle(stream), ctypes.byref(info)))
         return GPUFrame(self, p.value, info)
 
     def validate(self, info: FrameInfo) -> bool:
-        st = _lib.shmhub_gpu_stream_validate(self._handle(), ctypes.byref(info))
+        own = self._owner()
+        st = _lib.shmhub_gpu_stream_validate(own.h, ctypes.byref(info))
         if st == _E_OVERWRITTEN:
             return False
         _check(st)
@@ -395,7 +406,8 @@ class GPUStream:
         # their work after it (CAI v3 "stream").
         info = FrameInfo()
         p = ctypes.c_void_p()
-        _check(_lib.shmhub_gpu_stream_peek_device(self._handle(), ctypes.byref(p), None,
+        own = self._owner()
+        _check(_lib.shmhub_gpu_stream_peek_device(own.h, ctypes.byref(p), None,
                                                   ctypes.byref(info)))
         self._cai_used = True
         return self._cai(p.value, 1)
@@ -414,7 +426,8 @@ class GPUStream:
         if ptr is None or wait:
             info = FrameInfo()
             p = ctypes.c_void_p()
-            _check(_lib.shmhub_gpu_stream_peek_device(self._handle(), ctypes.byref(p), cs,
+            own = self._owner()
+            _check(_lib.shmhub_gpu_stream_peek_device(own.h, ctypes.byref(p), cs,
                                                       ctypes.byref(info)))
             ptr = p.value
         return _dlpack.export(ptr, self.shape, None, self.dtype, (_dlpack.KDL_CUDA, self.device),
@@ -422,7 +435,7 @@ class GPUStream:
 
     def __dlpack__(self, *, stream: Any = None, max_version: Any = None, dl_device: Any = None,
                    copy: Any = None) -> Any:
-        self._handle()
+        self._owner()
         return self._export(None, stream, max_version, dl_device, copy, self._own)
 
     def __dlpack_device__(self) -> Tuple[int, int]:

@@ -133,10 +133,13 @@ class SharedDict(MutableMapping):
         return cls(ptr, dir, readonly)
 
     # ---- lifetime ----------------------------------------------------------------------------
-    def _p(self) -> Any:
-        if self._handle is None:
+    def _h(self) -> _Handle:
+        """The C handle's owner, for a local that holds it across a C call: a close() in another
+        thread while the call runs (the GIL released) then cannot free the handle under it."""
+        h = self._handle
+        if h is None:
             raise ValueError(f"dict '{self.name}' is closed")
-        return self._ptr
+        return h
 
     def close(self) -> None:
         """Closes this handle (idempotent); never unlinks unless created with unlink_on_close."""
@@ -162,12 +165,14 @@ class SharedDict(MutableMapping):
 
     # ---- the mapping -------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
-        r = _get_value(self._p(), key)
+        h = self._h()
+        r = _get_value(h.ptr, key)
         if r.__class__ is not tuple:
             return r
         status, type_code, data = r
         if status == _INVALID:  # a key the fast path does not take: the checked call says why
-            status, type_code, data = _raw.dict_get_value(self._p(), key)
+            h = self._h()
+            status, type_code, data = _raw.dict_get_value(h.ptr, key)
         if status == _NOT_FOUND:
             raise KeyError(key)
         check(status)
@@ -175,15 +180,18 @@ class SharedDict(MutableMapping):
 
     def __setitem__(self, key: str, value: Any) -> None:
         # int/float/str/bytes in one C call; anything else (and bad keys) the checked way.
-        status = _set_value(self._p(), key, value)
+        h = self._h()
+        status = _set_value(h.ptr, key, value)
         if status == _HOT_SLOW:
             type_code, data = _encode(value)
-            status = _raw.shmhub_dict_set(self._p(), key, type_code, data)
+            h = self._h()
+            status = _raw.shmhub_dict_set(h.ptr, key, type_code, data)
         if status:
             check(status)
 
     def __delitem__(self, key: str) -> None:
-        status = _raw.shmhub_dict_delete(self._p(), key)
+        h = self._h()
+        status = _raw.shmhub_dict_delete(h.ptr, key)
         if status == _NOT_FOUND:
             raise KeyError(key)
         check(status)
@@ -191,21 +199,24 @@ class SharedDict(MutableMapping):
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
             return False
-        status = _raw.shmhub_dict_contains(self._p(), key)
+        h = self._h()
+        status = _raw.shmhub_dict_contains(h.ptr, key)
         if status == _NOT_FOUND:
             return False
         check(status)
         return True
 
     def __len__(self) -> int:
-        return int(_raw.shmhub_dict_len(self._p()))
+        h = self._h()
+        return int(_raw.shmhub_dict_len(h.ptr))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys_snapshot())
 
     def keys_snapshot(self) -> list:
         """The keys, sorted, as one consistent snapshot."""
-        status, lst = _raw.shmhub_dict_keys(self._p())
+        h = self._h()
+        status, lst = _raw.shmhub_dict_keys(h.ptr)
         check(status)
         try:
             return [_raw.shmhub_list_name(lst, i) for i in range(_raw.shmhub_list_count(lst))]
@@ -214,19 +225,22 @@ class SharedDict(MutableMapping):
 
     def clear(self) -> None:
         """Removes every key at once (one atomic switch)."""
-        check(_raw.shmhub_dict_clear(self._p()))
+        h = self._h()
+        check(_raw.shmhub_dict_clear(h.ptr))
 
     # ---- counters ----------------------------------------------------------------------------
     def add(self, key: str, n: int = 1) -> int:
         """Atomically adds ``n`` to the int counter ``key`` (a missing key starts at 0); returns
         the new value (wrapping around at 64 bits)."""
-        status, new = _raw.shmhub_dict_add_i64(self._p(), key, n)
+        h = self._h()
+        status, new = _raw.shmhub_dict_add_i64(h.ptr, key, n)
         check(status)
         return new
 
     def compare_and_set(self, key: str, expected: int, new: int) -> bool:
         """Atomically sets int ``key`` to ``new`` if it equals ``expected``; True if it did."""
-        status, actual = _raw.shmhub_dict_cas_i64(self._p(), key, expected, new)
+        h = self._h()
+        status, actual = _raw.shmhub_dict_cas_i64(h.ptr, key, expected, new)
         if status == _NOT_FOUND:
             raise KeyError(key)
         check(status)
@@ -235,24 +249,29 @@ class SharedDict(MutableMapping):
     # ---- figures -----------------------------------------------------------------------------
     @property
     def capacity(self) -> int:
-        return int(_raw.shmhub_dict_capacity(self._p()))
+        h = self._h()
+        return int(_raw.shmhub_dict_capacity(h.ptr))
 
     @property
     def value_bytes(self) -> int:
-        return int(_raw.shmhub_dict_value_bytes(self._p()))
+        h = self._h()
+        return int(_raw.shmhub_dict_value_bytes(h.ptr))
 
     @property
     def bytes_used(self) -> int:
-        return int(_raw.shmhub_dict_bytes_used(self._p()))
+        h = self._h()
+        return int(_raw.shmhub_dict_bytes_used(h.ptr))
 
     @property
     def writes(self) -> int:
-        return int(_raw.shmhub_dict_writes(self._p()))
+        h = self._h()
+        return int(_raw.shmhub_dict_writes(h.ptr))
 
     @property
     def recoveries(self) -> int:
         """How many times a caller took the lock over from a process that died holding it."""
-        return int(_raw.shmhub_dict_recoveries(self._p()))
+        h = self._h()
+        return int(_raw.shmhub_dict_recoveries(h.ptr))
 
 
 def _reopen(name: str, dir: Optional[str], readonly: bool) -> SharedDict:

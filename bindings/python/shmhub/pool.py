@@ -40,9 +40,9 @@ class Buffer:
 
     __slots__ = ("_pool", "_pool_handle", "_handle", "id", "size", "_addr", "__weakref__")
 
-    def __init__(self, pool: "MemoryPool", ptr: Any) -> None:
+    def __init__(self, pool: "MemoryPool", ptr: Any, pool_handle: _Handle) -> None:
         self._pool = pool
-        self._pool_handle = pool._handle  # views of the buffer keep the pool's mapping alive
+        self._pool_handle = pool_handle  # views of the buffer keep the pool's mapping alive
         self._handle: Optional[_Handle] = _Handle(ptr, _raw.shmhub_buffer_close, 0, 0)
         self.id: int = int(_raw.shmhub_buffer_id(ptr))
         self.size: int = int(_raw.shmhub_buffer_size(ptr))
@@ -135,10 +135,13 @@ class MemoryPool:
         check(status)
         return cls(ptr, dir)
 
-    def _p(self) -> Any:
-        if self._handle is None:
+    def _h(self) -> _Handle:
+        """The C handle's owner, for a local that holds it across a C call: a close() in another
+        thread while the call runs (the GIL released) then cannot free the handle under it."""
+        h = self._handle
+        if h is None:
             raise ValueError(f"pool '{self.name}' is closed")
-        return self._ptr
+        return h
 
     def close(self) -> None:
         """Closes this handle (idempotent). Buffers keep the mapping alive while they live."""
@@ -158,13 +161,14 @@ class MemoryPool:
         return f"<shmhub.MemoryPool '{self.name}'{' closed' if self._handle is None else ''}>"
 
     # ---- buffers -----------------------------------------------------------------------------
-    def _wrap(self, ptr: Any) -> Buffer:
-        return Buffer(self, ptr)
+    def _wrap(self, ptr: Any, h: _Handle) -> Buffer:
+        return Buffer(self, ptr, h)
 
     def acquire(self, nbytes: int, timeout: Optional[float] = None) -> Buffer:
         """A buffer of the smallest class holding ``nbytes``, waiting up to ``timeout`` seconds
         (None: forever) while that class is empty. Buffers of dead processes are reclaimed."""
-        p = self._p()
+        h = self._h()
+        p = h.ptr
         if nbytes <= 0:
             raise InvalidError(_raw.SHMHUB_E_INVALID, f"pool '{self.name}': nbytes must be > 0")
         total = _timeout_ns(timeout)
@@ -173,11 +177,13 @@ class MemoryPool:
             left = _SLICE_NS if deadline is None else max(0, deadline - time.monotonic_ns())
             status, ptr = _raw.shmhub_pool_acquire(p, int(nbytes), min(left, _SLICE_NS))
             if status == 0:
-                return self._wrap(ptr)
+                return self._wrap(ptr, h)
             if status != _raw.SHMHUB_E_TIMEOUT or (deadline is not None and
                                                   time.monotonic_ns() >= deadline):
                 check(status)
             time.sleep(0)  # lets Python run signal handlers (Ctrl-C) between slices
+            if self._handle is None:
+                raise ValueError(f"pool '{self.name}' was closed while acquire waited")
 
     def release(self, buf: Buffer) -> None:
         """Gives ``buf`` back to the pool; its views must not be used afterwards."""
@@ -190,17 +196,20 @@ class MemoryPool:
                                f"pool '{self.name}': buffer {buf.id} was already released")
         ptr, h.ptr = h.ptr, None  # the C call frees the handle, whatever it returns
         buf._handle = None
-        check(_raw.shmhub_pool_release(self._p(), ptr))
+        h = self._h()
+        check(_raw.shmhub_pool_release(h.ptr, ptr))
 
     def adopt(self, id: int) -> Buffer:
         """Takes over the buffer another process handed over by its ``id``."""
-        status, ptr = _raw.shmhub_pool_adopt(self._p(), int(id))
+        h = self._h()
+        status, ptr = _raw.shmhub_pool_adopt(h.ptr, int(id))
         check(status)
-        return self._wrap(ptr)
+        return self._wrap(ptr, h)
 
     def reclaim(self) -> int:
         """Returns the buffers of dead processes to the pool; how many."""
-        status, n = _raw.shmhub_pool_reclaim(self._p())
+        h = self._h()
+        status, n = _raw.shmhub_pool_reclaim(h.ptr)
         check(status)
         return int(n)
 
@@ -211,7 +220,8 @@ class MemoryPool:
     def stats(self) -> List[Dict[str, int]]:
         """Per size class (smallest first): buffer_bytes, count, in_use, free, high_water,
         reclaimed, acquires."""
-        p = self._p()
+        h = self._h()
+        p = h.ptr
         out = []
         for c in range(_raw.shmhub_pool_nclasses(p)):
             s = _raw.shmhub_pool_stats_info()

@@ -116,17 +116,21 @@ class SynchedMemory:
         return cls(ptr, dir, barrier, liveness)
 
     # -- worker side
-    def _ptr(self) -> Any:
-        if self._handle is None:
+    def _h(self) -> _Handle:
+        """The C handle's owner, for a local that holds it across a C call: a close() in another
+        thread while a barrier waits (the GIL released) then cannot free the handle under it."""
+        h = self._handle
+        if h is None:
             raise InvalidError(_raw.SHMHUB_E_INVALID, f"synched '{self._name}' is closed")
-        return self._handle.ptr
+        return h
 
     def attach(self, worker: int) -> "SynchedMemory":
         """Claims worker id ``worker`` for this process. BlockingIOError (BusyError) while a live
         process holds it; a dead holder's id is claimed again."""
         if worker < 0:
             raise InvalidError(_raw.SHMHUB_E_RANGE, f"synched '{self._name}': worker {worker} < 0")
-        check(_raw.shmhub_synched_attach(self._ptr(), int(worker)))
+        h = self._h()
+        check(_raw.shmhub_synched_attach(h.ptr, int(worker)))
         return self
 
     def write_and_sync(self, local: Any, timeout: Optional[float] = None) -> np.ndarray:
@@ -144,7 +148,8 @@ class SynchedMemory:
             raise InvalidError(_raw.SHMHUB_E_INVALID,
                                f"synched '{self._name}': sm.local is being written; call sync()")
         handle = self._handle  # keeps the mapping alive for the call
-        check(_raw.shmhub_synched_write_and_sync(self._ptr(), arr, _timeout_ns(timeout)))
+        h = self._h()
+        check(_raw.shmhub_synched_write_and_sync(h.ptr, arr, _timeout_ns(timeout)))
         del handle
         return self._global
 
@@ -153,7 +158,8 @@ class SynchedMemory:
         worker's segment (writable, zero-copy). Finish with :meth:`sync`."""
         if not self._writing:
             handle = self._handle
-            status, addr = _raw.shmhub_synched_begin_write(self._ptr(), _timeout_ns(timeout))
+            h = self._h()
+            status, addr = _raw.shmhub_synched_begin_write(h.ptr, _timeout_ns(timeout))
             check(status)
             del handle
             self._writing = True
@@ -177,7 +183,8 @@ class SynchedMemory:
                                f"synched '{self._name}': sync() without begin_write()/local")
         self._writing = False
         handle = self._handle
-        check(_raw.shmhub_synched_sync(self._ptr(), _timeout_ns(timeout)))
+        h = self._h()
+        check(_raw.shmhub_synched_sync(h.ptr, _timeout_ns(timeout)))
         del handle
         return self._global
 
@@ -185,12 +192,13 @@ class SynchedMemory:
     def global_view(self) -> np.ndarray:
         """Every worker's segment, (workers, segment_len), read-only; this round's data until
         this worker's next write."""
-        self._ptr()
+        self._h()
         return self._global
 
     def finalize(self) -> None:
         """Ends the run for every worker: their barriers raise EOFError (FinishedError)."""
-        check(_raw.shmhub_synched_finalize(self._ptr()))
+        h = self._h()
+        check(_raw.shmhub_synched_finalize(h.ptr))
 
     # -- properties
     @property
@@ -212,19 +220,22 @@ class SynchedMemory:
     @property
     def worker(self) -> Optional[int]:
         """This handle's worker id, or None when not attached."""
-        w = _raw.shmhub_synched_worker(self._ptr())
+        h = self._h()
+        w = _raw.shmhub_synched_worker(h.ptr)
         return None if w < 0 else w
 
     @property
     def round(self) -> int:
         """Rounds this handle's worker has completed."""
-        return _raw.shmhub_synched_round(self._ptr())
+        h = self._h()
+        return _raw.shmhub_synched_round(h.ptr)
 
     # -- profile
     def profile(self) -> np.ndarray:
         """Per worker and round: (compute, wait, cycle) in seconds, shape (workers, rounds, 3),
         rounds being the fewest any worker has recorded. ValueError if profiling is off."""
-        ptr = self._ptr()
+        h = self._h()
+        ptr = h.ptr
         per = []
         for w in range(self._workers):
             status, n = _raw.shmhub_synched_profile(ptr, w, np.empty(0, np.int64))

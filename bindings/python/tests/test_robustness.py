@@ -196,6 +196,60 @@ def test_close_during_write_and_views_survive(name):
     assert int(peeked[:8].sum()) == 8  # the view keeps its mapping
 
 
+_CONTAINER_CLOSE_CHILD = r"""
+import sys, threading, time
+import numpy as np, shmhub
+name, case = sys.argv[1], sys.argv[2]
+res = []
+if case == "dict":
+    obj = shmhub.SharedDict.create(name, capacity=16, value_bytes=64 << 20)
+    big = b"x" * (16 << 20)  # a set or get copies for milliseconds with the GIL released
+    def work():
+        while True:
+            obj["k"] = big
+            assert len(obj["k"]) == len(big)
+elif case == "pool":
+    obj = shmhub.MemoryPool.create(name, classes=[(4096, 1)])
+    held = obj.acquire(100)  # the class is empty: the next acquire waits
+    def work():
+        obj.acquire(100, timeout=20)
+else:
+    obj = shmhub.SynchedMemory.create(name, workers=2, segment_len=4)
+    obj.attach(0)  # worker 1 never comes: the barrier waits
+    def work():
+        obj.write_and_sync(np.zeros(4), timeout=1.0)
+def runner():
+    try:
+        work()
+        res.append("returned")
+    except (ValueError, shmhub.ClosedError, shmhub.InvalidError) as e:
+        res.append("closed" if "closed" in str(e) else "bad message: " + str(e))
+    except TimeoutError:
+        res.append("timeout")
+ts = [threading.Thread(target=runner) for _ in range(1 if case == "synched" else 2)]
+for t in ts: t.start()
+time.sleep(0.2)
+obj.close()
+for t in ts: t.join(30)
+import gc; gc.collect()
+shmhub.unlink(name)
+print(" ".join(res))
+"""
+
+
+@pytest.mark.parametrize("case", ["dict", "pool", "synched"])
+def test_container_close_during_use(name, case):
+    """close() while other threads are inside a C call of the same SharedDict, MemoryPool or
+    SynchedMemory (the GIL released): the calls end with an error naming the close (or, for a
+    barrier that cannot be interrupted, their own timeout), never a crash. Before the calls held
+    the handle in a local, the dict case died with SIGSEGV (the C handle freed under a set)."""
+    p = subprocess.run([sys.executable, "-c", _CONTAINER_CLOSE_CHILD, name, case],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, f"crashed ({p.returncode}): {p.stderr}"
+    want = {"timeout"} if case == "synched" else {"closed"}
+    assert set(p.stdout.split()) == want, p.stdout + p.stderr
+
+
 # -- 3. fork: an inherited handle never releases the parent's claim nor unlinks ------------------
 
 def test_fork_child_close_keeps_parent_claim_and_segment(name, make_name):
