@@ -1,10 +1,49 @@
-/* Bulk copies between private and shared memory (stream frames, dictionary values); see the
- * memory-model notes in stream.c and dict.c: the copies are opaque asm blocks, so a seqlock
- * reader's copy racing a writer is not a C-level data race, and the caller's acquire/release
- * accesses around it order it. */
+/* Copies between private and shared memory (stream frames, dictionary keys and values), for
+ * seqlock readers and writers; see the memory-model notes in stream.c and dict.c. Neither is a
+ * C-level data race: from 64 bytes the copy is an opaque asm block (below) with a fence on the
+ * shared side, under that it is word-sized acquire loads or release stores. */
 #include "internal.h"
 
 #include <stdint.h>
+#include <string.h>
+
+void shmhub__copy_from_shared(void *dst, const unsigned char *src, size_t n) {
+    unsigned char *d = dst;
+    size_t i = 0;
+#if defined(__x86_64__)
+    if (n >= SHMHUB__BULK_MIN) {
+        shmhub__bulk_copy(d, src, n);
+        atomic_thread_fence(memory_order_acquire); /* before the reader's closing check */
+        return;
+    }
+#endif
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w = __atomic_load_n((const uint64_t *)(src + i), __ATOMIC_ACQUIRE);
+        memcpy(d + i, &w, 8);
+    }
+    if (i < n) { /* the whole last word lies inside the mapping (the caller's promise) */
+        uint64_t w = __atomic_load_n((const uint64_t *)(src + i), __ATOMIC_ACQUIRE);
+        memcpy(d + i, &w, n - i);
+    }
+}
+
+void shmhub__copy_to_shared(unsigned char *dst, const void *src, size_t n) {
+#if defined(__x86_64__)
+    if (n >= SHMHUB__BULK_MIN) {
+        atomic_thread_fence(memory_order_release); /* after the writer's odd lock or seq store */
+        shmhub__bulk_copy(dst, src, n);
+        return;
+    }
+#endif
+    const unsigned char *s = src;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        __atomic_store_n((uint64_t *)(void *)(dst + i), w, __ATOMIC_RELEASE);
+    }
+    for (; i < n; i++) __atomic_store_n(dst + i, s[i], __ATOMIC_RELEASE);
+}
 
 #if defined(__x86_64__)
 /* Bulk copies of 64 bytes and more (stream frames, dict values), as opaque asm (no C-level access to the shared bytes), which

@@ -127,55 +127,6 @@ static inline void heap_store(unsigned char *p, uint64_t v) {
     __atomic_store_n((uint64_t *)(void *)p, v, __ATOMIC_RELEASE);
 }
 
-/* Copies out of the heap: from 64 bytes as one bulk copy (opaque asm, see copy.c) followed by an
- * acquire fence, so the reader's closing sequence load stays after it; below that word by word
- * with acquire loads (src 8-aligned; records are padded to 16 bytes, so the whole last word lies
- * inside the record). */
-static void copy_out(void *dst, const unsigned char *src, size_t n) {
-    unsigned char *d = dst;
-    size_t i = 0;
-#if defined(__x86_64__)
-    if (n >= SHMHUB__BULK_MIN) {
-        shmhub__bulk_copy(d, src, n);
-        atomic_thread_fence(memory_order_acquire);
-        return;
-    }
-#endif
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w = heap_word(src + i);
-        memcpy(d + i, &w, 8);
-    }
-    if (i < n) {
-        uint64_t w = heap_word(src + i);
-        memcpy(d + i, &w, n - i);
-    }
-}
-
-/* Copies into the heap (dst 8-aligned): from 64 bytes as one bulk copy after a release fence, so
- * it stays after the writer's odd sequence store; below that word by word with release stores.
- * Either way the bucket word's release store publishes it. */
-static void copy_in(unsigned char *dst, const void *src, size_t n) {
-    const unsigned char *s = src;
-    size_t i = 0;
-#if defined(__x86_64__)
-    if (n >= SHMHUB__BULK_MIN) {
-        atomic_thread_fence(memory_order_release);
-        shmhub__bulk_copy(dst, src, n);
-        return;
-    }
-#endif
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        heap_store(dst + i, w);
-    }
-    if (i < n) {
-        uint64_t w = 0;
-        memcpy(&w, s + i, n - i);
-        heap_store(dst + i, w);
-    }
-}
-
 /* Strict UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
 static int utf8_ok(const unsigned char *s, size_t n, int allow_nul) {
     size_t i = 0;
@@ -542,7 +493,7 @@ static shmhub_status compact(shmhub_dict *d, int *half_io) {
             return shmhub__fail(SHMHUB_E_CORRUPT, "dict '%s': malformed entry in bucket %llu",
                                 seg_name(d), (unsigned long long)b);
         char key[SHMHUB_MAX_KEY + 8];
-        copy_out(key, d->heap[src] + r.off + REC_HEADER, r.klen);
+        shmhub__copy_from_shared(key, d->heap[src] + r.off + REC_HEADER, r.klen);
         uint64_t h = key_hash(key, r.klen);
         /* The record moves whole: header, key and value, word by word. */
         const unsigned char *from = d->heap[src] + r.off;
@@ -658,9 +609,9 @@ static shmhub_status do_write(shmhub_dict *d, write_req *q) {
     uint64_t meta = ((uint64_t)q->klen << 32) | ((uint64_t)type << 40);
     heap_store(p, (uint64_t)nbytes);
     heap_store(p + 8, meta);
-    copy_in(p + REC_HEADER, q->key, q->klen);
+    shmhub__copy_to_shared(p + REC_HEADER, q->key, q->klen);
     SHMHUB__CRASH_POINT("dict_set_copy");
-    copy_in(p + REC_HEADER + align8(q->klen), value, nbytes);
+    shmhub__copy_to_shared(p + REC_HEADER + align8(q->klen), value, nbytes);
     if (bump) st(&d->ctl->top[half], top + need);
     uint64_t b = f == FIND_FOUND ? idx : ins;
     int reused_tomb = f == FIND_ABSENT && ld(&d->table[half][b]) == B_DELETED;
@@ -711,7 +662,8 @@ static int read_once(const shmhub_dict *d, read_req *q) {
     if (f != FIND_FOUND) return f;
     q->type = r.type;
     q->nbytes = (size_t)r.vlen;
-    if (q->dst && r.vlen <= q->capacity) copy_out(q->dst, value_ptr(d, half, &r), (size_t)r.vlen);
+    if (q->dst && r.vlen <= q->capacity)
+        shmhub__copy_from_shared(q->dst, value_ptr(d, half, &r), (size_t)r.vlen);
     return f;
 }
 
@@ -1066,7 +1018,7 @@ SHMHUB_API shmhub_status shmhub_dict_keys(shmhub_dict *d, shmhub_list **out) {
                 s = shmhub__fail(SHMHUB_E_NO_MEMORY, "dict '%s': out of memory", seg_name(d));
                 break;
             }
-            copy_out(k, d->heap[half] + r.off + REC_HEADER, r.klen);
+            shmhub__copy_from_shared(k, d->heap[half] + r.off + REC_HEADER, r.klen);
             k[r.klen] = '\0';
             names[n++] = k;
         }

@@ -236,7 +236,16 @@ SHMHUB__HIDDEN extern _Atomic uint64_t shmhub__test_wake_calls;
 SHMHUB__HIDDEN extern _Atomic uint64_t shmhub__test_waiter_registrations;
 #endif
 
-/* ---- bulk copies (copy.c) ------------------------------------------------------------------- */
+/* ---- copies between private and shared memory (copy.c) ------------------------------------- */
+
+/* dst <- n bytes of shared memory at src (8-aligned; the word holding its last byte lies wholly
+ * inside the mapping): the bulk copy then an acquire fence from SHMHUB__BULK_MIN bytes on x86-64,
+ * else word-sized acquire loads. For a seqlock reader between its two checks. */
+SHMHUB__HIDDEN void shmhub__copy_from_shared(void *dst, const unsigned char *src, size_t n);
+/* n bytes of shared memory at dst (8-aligned) <- src: a release fence then the bulk copy from
+ * SHMHUB__BULK_MIN bytes on x86-64, else word-sized release stores (bytes for the tail; nothing
+ * past dst + n is written). For a seqlock writer after its odd store, before its publication. */
+SHMHUB__HIDDEN void shmhub__copy_to_shared(unsigned char *dst, const void *src, size_t n);
 
 #if defined(__x86_64__)
 /* Copies of at least this many bytes go through shmhub__bulk_copy. */

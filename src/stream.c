@@ -6,8 +6,9 @@
  * payload, then 2n (release), then the head (seq_cst). A reader loads the lock (acquire), copies,
  * issues an acquire fence and reloads the lock (relaxed); equal values mean the copy is whole
  * (Boehm, "Can seqlocks get along with programming language memory models?", MSPC 2012). The
- * payload copies are either relaxed atomic word accesses or, for frames of 64 bytes and more on
- * x86-64, opaque asm blocks (`rep movsb` or an AVX2 loop); neither is a C-level data race. */
+ * payload copies (copy.c, shared with the dictionary) are either atomic word accesses or, for
+ * frames of 64 bytes and more on x86-64, opaque asm blocks (`rep movsb` or an AVX2 loop); neither
+ * is a C-level data race. */
 #include "internal.h"
 
 #include <errno.h>
@@ -62,47 +63,6 @@ struct shmhub_stream {
  * division on every read and write (measurable at 64-byte frames). */
 static inline uint64_t slot_index(const struct shmhub_stream *s, uint64_t seq) {
     return s->slot_mask ? (seq - 1) & s->slot_mask : (seq - 1) % s->slots;
-}
-
-/* ---- payload copies (see the memory-model note above) ------------------------------------------ */
-
-
-/* Slot (64-aligned) -> private memory. */
-static void copy_out(void *dst, const unsigned char *src, size_t n) {
-    unsigned char *d = dst;
-    size_t i = 0;
-#if defined(__x86_64__)
-    if (n >= SHMHUB__BULK_MIN) {
-        shmhub__bulk_copy(d, src, n);
-        return;
-    }
-#endif
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w = __atomic_load_n((const uint64_t *)(src + i), __ATOMIC_RELAXED);
-        memcpy(d + i, &w, 8);
-    }
-    if (i < n) { /* slots are padded to 64 bytes, so the whole last word is inside the ring */
-        uint64_t w = __atomic_load_n((const uint64_t *)(src + i), __ATOMIC_RELAXED);
-        memcpy(d + i, &w, n - i);
-    }
-}
-
-/* Private memory -> slot (64-aligned). */
-static void copy_in(unsigned char *dst, const void *src, size_t n) {
-#if defined(__x86_64__)
-    if (n >= SHMHUB__BULK_MIN) {
-        shmhub__bulk_copy(dst, src, n);
-        return;
-    }
-#endif
-    const unsigned char *s = src;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        __atomic_store_n((uint64_t *)(dst + i), w, __ATOMIC_RELAXED);
-    }
-    for (; i < n; i++) __atomic_store_n(dst + i, s[i], __ATOMIC_RELAXED);
 }
 
 static inline void cpu_relax(void) {
@@ -598,12 +558,12 @@ SHMHUB_API shmhub_status shmhub_stream_write(shmhub_stream *s, const void *src, 
     if (st != SHMHUB_OK || (st = begin_write(s, &seq)) != SHMHUB_OK) return st;
 #ifdef SHMHUB_TEST_HOOKS
     if (test_crash_after >= 0) {
-        copy_in(s->ring + slot_index(s, seq) * s->stride, src,
+        shmhub__copy_to_shared(s->ring + slot_index(s, seq) * s->stride, src,
                 (uint64_t)test_crash_after < nbytes ? (size_t)test_crash_after : nbytes);
         raise(SIGKILL);
     }
 #endif
-    copy_in(s->ring + slot_index(s, seq) * s->stride, src, nbytes);
+    shmhub__copy_to_shared(s->ring + slot_index(s, seq) * s->stride, src, nbytes);
     end_write(s, seq);
     return SHMHUB_OK;
 }
@@ -670,7 +630,7 @@ static int read_slot(const shmhub_stream *s, uint64_t seq, void *dst, int64_t *t
     shmhub__slot *sl = &s->slot[idx];
     uint64_t l0 = atomic_load_explicit(&sl->lock, memory_order_acquire);
     if (l0 != 2 * seq) return l0 > 2 * seq ? SLOT_LAPPED : SLOT_EMPTY;
-    if (dst) copy_out(dst, s->ring + idx * s->stride, s->frame_nbytes);
+    if (dst) shmhub__copy_from_shared(dst, s->ring + idx * s->stride, s->frame_nbytes);
     *ts = atomic_load_explicit(&sl->ts_ns, memory_order_relaxed);
     atomic_thread_fence(memory_order_acquire);
     return atomic_load_explicit(&sl->lock, memory_order_relaxed) == l0 ? SLOT_OK : SLOT_LAPPED;
