@@ -171,7 +171,6 @@ class SharedDict(MutableMapping):
             return r
         status, type_code, data = r
         if status == _INVALID:  # a key the fast path does not take: the checked call says why
-            h = self._h()
             status, type_code, data = _raw.dict_get_value(h.ptr, key)
         if status == _NOT_FOUND:
             raise KeyError(key)
@@ -184,7 +183,6 @@ class SharedDict(MutableMapping):
         status = _set_value(h.ptr, key, value)
         if status == _HOT_SLOW:
             type_code, data = _encode(value)
-            h = self._h()
             status = _raw.shmhub_dict_set(h.ptr, key, type_code, data)
         if status:
             check(status)

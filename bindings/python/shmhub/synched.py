@@ -147,25 +147,20 @@ class SynchedMemory:
         if self._writing:
             raise InvalidError(_raw.SHMHUB_E_INVALID,
                                f"synched '{self._name}': sm.local is being written; call sync()")
-        handle = self._handle  # keeps the mapping alive for the call
         h = self._h()
         check(_raw.shmhub_synched_write_and_sync(h.ptr, arr, _timeout_ns(timeout)))
-        del handle
         return self._global
 
     def begin_write(self, timeout: Optional[float] = None) -> np.ndarray:
         """Waits until every worker has finished reading the previous round; returns this
         worker's segment (writable, zero-copy). Finish with :meth:`sync`."""
         if not self._writing:
-            handle = self._handle
             h = self._h()
             status, addr = _raw.shmhub_synched_begin_write(h.ptr, _timeout_ns(timeout))
             check(status)
-            del handle
             self._writing = True
             if self._local is None:
-                assert self._handle is not None
-                self._local = _make_view(self._handle, addr, (self._len,), self._dtype, None,
+                self._local = _make_view(h, addr, (self._len,), self._dtype, None,
                                          False, None)
         assert self._local is not None
         return self._local
@@ -182,10 +177,8 @@ class SynchedMemory:
             raise InvalidError(_raw.SHMHUB_E_INVALID,
                                f"synched '{self._name}': sync() without begin_write()/local")
         self._writing = False
-        handle = self._handle
         h = self._h()
         check(_raw.shmhub_synched_sync(h.ptr, _timeout_ns(timeout)))
-        del handle
         return self._global
 
     @property
